@@ -1,0 +1,52 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { Problem, problemResponse } from "./lib/problem";
+import { docs } from "./routes/docs";
+import { health } from "./routes/health";
+import type { AppEnv } from "./routes/router";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const app = new OpenAPIHono<AppEnv>();
+
+app.use(
+  "*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new Problem(413, "Content Too Large", `the body is over ${MAX_BODY_BYTES} bytes (1 MiB)`);
+    },
+  }),
+);
+
+app.route("/", health);
+app.route("/", docs);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+app.doc31("/openapi.json", (c) => ({
+  openapi: "3.1.0",
+  info: {
+    title: "Syndic",
+    version: "1.0.0",
+    description: "Edge-hosted event syndication relay: publish, route, transform, push and archive events.",
+  },
+  servers: [{ url: c.env.PUBLIC_BASE_URL || new URL(c.req.url).origin }],
+  security: [{ bearer: [] }],
+}));
+
+app.notFound((c) =>
+  problemResponse(new Problem(404, "Not Found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+);
+
+app.onError((error) => {
+  if (error instanceof Problem) return problemResponse(error);
+  if (error instanceof HTTPException) {
+    const detail = error.status === 400 ? error.message || "malformed request" : error.message;
+    return problemResponse(new Problem(error.status, error.status === 400 ? "Bad Request" : "Error", detail));
+  }
+  console.error(JSON.stringify({ stage: "http", outcome: "error", error: String(error) }));
+  return problemResponse(new Problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged"));
+});
+
+export default app;

@@ -1,0 +1,22 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { fieldErrors, invalid, Problem } from "../lib/problem";
+
+export type AppEnv = { Bindings: Env; Variables: { subscriberId?: string; sourceId?: string } };
+
+/** Every router shares one validation hook, so a bad field anywhere reads the same: 422 naming it. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target;
+        const prefix = target === "query" ? ["query"] : target === "param" ? ["params"] : [];
+        throw invalid(fieldErrors(result.error, prefix));
+      }
+    },
+  });
+}
+
+export function requireFound<T>(value: T | null | undefined, what: string): T {
+  if (value == null) throw new Problem(404, "Not Found", `${what} not found`);
+  return value;
+}
