@@ -25,6 +25,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
+            globalSetup: ["./test/helpers/global-sink.ts"],
             testTimeout: 30_000,
           },
         },

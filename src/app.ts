@@ -2,8 +2,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { Problem, problemResponse } from "./lib/problem";
+import { admin } from "./routes/admin";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
+import { publish } from "./routes/publish";
 import type { AppEnv } from "./routes/router";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,6 +24,8 @@ app.use(
 
 app.route("/", health);
 app.route("/", docs);
+app.route("/", publish);
+app.route("/v1/admin", admin);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 app.doc31("/openapi.json", (c) => ({

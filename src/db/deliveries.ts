@@ -1,0 +1,323 @@
+import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
+
+export type DeliveryStatus = "pending" | "ready" | "sent" | "retrying" | "dead" | "skipped" | "held";
+
+export interface DeliveryRow {
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  subscriber_id: string;
+  destination_id: string | null;
+  step: number;
+  generation: string;
+  chain: number;
+  status: DeliveryStatus;
+  payload: string | null;
+  attempts: number;
+  budget_start: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  swept_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  n: number;
+  at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
+const INSERT_COLUMNS = [
+  "id",
+  "event_id",
+  "subscription_id",
+  "subscriber_id",
+  "destination_id",
+  "step",
+  "generation",
+  "chain",
+  "status",
+  "payload",
+  "next_attempt_at",
+  "last_error",
+  "created_at",
+  "updated_at",
+] as const;
+export type NewDelivery = Pick<DeliveryRow, (typeof INSERT_COLUMNS)[number]>;
+
+/** INSERT OR IGNORE on (event, subscription, step, generation): routing the same event twice creates nothing new. */
+export function insertDeliveries(db: D1Database, rows: NewDelivery[]): D1PreparedStatement[] {
+  return chunk(rows, Math.floor(MAX_PARAMS / INSERT_COLUMNS.length)).map((group) =>
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO deliveries (${INSERT_COLUMNS.join(", ")}) VALUES ${group
+          .map(() => `(${placeholders(INSERT_COLUMNS.length)})`)
+          .join(", ")}`,
+      )
+      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => row[column]))),
+  );
+}
+
+export function getDelivery(db: D1Database, id: string): Promise<DeliveryRow | null> {
+  return db.prepare("SELECT * FROM deliveries WHERE id = ?").bind(id).first<DeliveryRow>();
+}
+
+export async function getDeliveries(db: D1Database, ids: string[]): Promise<DeliveryRow[]> {
+  const out: DeliveryRow[] = [];
+  for (const group of chunk(ids, MAX_PARAMS)) {
+    const { results } = await db
+      .prepare(`SELECT * FROM deliveries WHERE id IN (${placeholders(group.length)})`)
+      .bind(...group)
+      .all<DeliveryRow>();
+    out.push(...results);
+  }
+  return out;
+}
+
+/**
+ * Takes the next attempt: only one consumer wins for a given attempt count, so a message delivered twice sends
+ * once. The lease keeps the sweeper away while the request is in flight.
+ */
+export async function claimAttempt(
+  db: D1Database,
+  id: string,
+  attemptsSeen: number,
+  leaseUntil: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET attempts = attempts + 1, lease_until = ?, updated_at = ?
+       WHERE id = ? AND attempts = ? AND status IN ('ready', 'retrying')`,
+    )
+    .bind(leaseUntil, now, id, attemptsSeen)
+    .run();
+  return (result.meta.changes ?? 0) === 1;
+}
+
+export interface AttemptOutcome {
+  status: "sent" | "retrying" | "dead" | "held";
+  nextAttemptAt: number | null;
+  attempt: AttemptRow;
+}
+
+/** Records the attempt and moves the delivery on, guarded by the attempt number so it is marked only once. */
+export function recordAttempt(db: D1Database, outcome: AttemptOutcome, now: number): D1PreparedStatement[] {
+  const { attempt } = outcome;
+  return [
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response_excerpt)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        attempt.delivery_id,
+        attempt.n,
+        attempt.at,
+        attempt.duration_ms,
+        attempt.status_code,
+        attempt.error,
+        attempt.response_excerpt,
+      ),
+    db
+      .prepare(
+        `UPDATE deliveries SET status = ?, next_attempt_at = ?, lease_until = NULL, swept_at = NULL,
+           last_status_code = ?, last_error = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+         WHERE id = ? AND attempts = ?`,
+      )
+      .bind(
+        outcome.status,
+        outcome.nextAttemptAt,
+        attempt.status_code,
+        attempt.error,
+        now,
+        outcome.status,
+        now,
+        attempt.delivery_id,
+        attempt.n,
+      ),
+  ];
+}
+
+export async function setStatus(
+  db: D1Database,
+  id: string,
+  status: DeliveryStatus,
+  error: string | null,
+  now: number,
+  onlyFrom: DeliveryStatus[] = ["pending", "ready", "retrying"],
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = ?, last_error = coalesce(?, last_error), lease_until = NULL, updated_at = ?
+       WHERE id = ? AND status IN (${placeholders(onlyFrom.length)})`,
+    )
+    .bind(status, error, now, id, ...onlyFrom)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+/** A disabled destination's owed deliveries wait as `held` instead of failing. */
+export function holdDestinationDeliveries(db: D1Database, destinationId: string, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries SET status = 'held', updated_at = ? WHERE destination_id = ? AND status IN ('ready', 'retrying')
+         AND (lease_until IS NULL OR lease_until < ?)`,
+    )
+    .bind(now, destinationId, now);
+}
+
+export async function releaseHeldDeliveries(db: D1Database, destinationId: string, now: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'ready', next_attempt_at = ?, swept_at = NULL, budget_start = attempts, updated_at = ?
+       WHERE destination_id = ? AND status = 'held'`,
+    )
+    .bind(now, now, destinationId)
+    .run();
+  return result.meta.changes ?? 0;
+}
+
+/** Deliveries due before `dueBefore` whose queue message seems lost: no live lease, not swept recently. */
+export async function lostDeliveryIds(
+  db: D1Database,
+  dueBefore: number,
+  sweptBefore: number,
+  now: number,
+  limit: number,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM deliveries WHERE status IN ('ready', 'retrying') AND next_attempt_at <= ?
+         AND (lease_until IS NULL OR lease_until < ?) AND (swept_at IS NULL OR swept_at < ?)
+       ORDER BY next_attempt_at LIMIT ?`,
+    )
+    .bind(dueBefore, now, sweptBefore, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+export async function markSwept(db: D1Database, ids: string[], now: number): Promise<void> {
+  if (!ids.length) return;
+  await db.batch(
+    chunk(ids, MAX_PARAMS - 1).map((group) =>
+      db.prepare(`UPDATE deliveries SET swept_at = ? WHERE id IN (${placeholders(group.length)})`).bind(now, ...group),
+    ),
+  );
+}
+
+/** Puts a finished or failing delivery back in line with a fresh attempt budget. */
+export async function requeueDelivery(db: D1Database, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'ready', next_attempt_at = ?, swept_at = NULL, lease_until = NULL,
+         budget_start = attempts, updated_at = ?
+       WHERE id = ? AND status IN ('dead', 'sent', 'retrying', 'held') AND payload IS NOT NULL`,
+    )
+    .bind(now, now, id)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+export async function listAttempts(db: D1Database, deliveryId: string): Promise<AttemptRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n")
+    .bind(deliveryId)
+    .all<AttemptRow>();
+  return results;
+}
+
+export async function deliveriesOfEvent(db: D1Database, eventId: string): Promise<DeliveryRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM deliveries WHERE event_id = ? ORDER BY id")
+    .bind(eventId)
+    .all<DeliveryRow>();
+  return results;
+}
+
+export interface DeliveryFilters {
+  subscriber_id?: string;
+  destination_id?: string;
+  subscription_id?: string;
+  status?: string;
+  event_id?: string;
+  from?: number;
+  to?: number;
+}
+
+function deliveryWhere(filters: DeliveryFilters): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const column of ["subscriber_id", "destination_id", "subscription_id", "status", "event_id"] as const) {
+    const value = filters[column];
+    if (value) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (filters.from !== undefined) {
+    where.push("created_at >= ?");
+    params.push(filters.from);
+  }
+  if (filters.to !== undefined) {
+    where.push("created_at < ?");
+    params.push(filters.to);
+  }
+  return { where, params };
+}
+
+export async function listDeliveries(
+  db: D1Database,
+  filters: DeliveryFilters,
+  limit: number,
+  cursor?: string,
+): Promise<Page<DeliveryRow>> {
+  const { where, params } = deliveryWhere(filters);
+  const after = decodeCursor(cursor);
+  if (after) {
+    where.push("id < ?");
+    params.push(after);
+  }
+  const { results } = await db
+    .prepare(`SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
+    .bind(...params, limit + 1)
+    .all<DeliveryRow>();
+  return toPage(results, limit);
+}
+
+export async function countDeliveries(db: D1Database, filters: DeliveryFilters): Promise<number> {
+  const { where, params } = deliveryWhere(filters);
+  const row = await db
+    .prepare(`SELECT count(*) AS n FROM deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** Oldest first after `afterId`, only deliveries that carry a built payload: what a deliver-stage replay resends. */
+export async function deliveriesPage(
+  db: D1Database,
+  filters: DeliveryFilters,
+  afterId: string | null,
+  limit: number,
+): Promise<DeliveryRow[]> {
+  const { where, params } = deliveryWhere(filters);
+  where.push("payload IS NOT NULL");
+  if (afterId) {
+    where.push("id > ?");
+    params.push(afterId);
+  }
+  const { results } = await db
+    .prepare(`SELECT * FROM deliveries WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`)
+    .bind(...params, limit)
+    .all<DeliveryRow>();
+  return results;
+}

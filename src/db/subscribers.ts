@@ -1,0 +1,61 @@
+import { listNewestFirst, type Page, updateById } from "./util";
+
+export interface SubscriberRow {
+  id: string;
+  name: string;
+  timezone: string;
+  archive: string;
+  api_key_hash: string;
+  signing_secret_enc: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export async function insertSubscriber(db: D1Database, row: SubscriberRow): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO subscribers (id, name, timezone, archive, api_key_hash, signing_secret_enc, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.name,
+      row.timezone,
+      row.archive,
+      row.api_key_hash,
+      row.signing_secret_enc,
+      row.created_at,
+      row.updated_at,
+    )
+    .run();
+}
+
+export function getSubscriber(db: D1Database, id: string): Promise<SubscriberRow | null> {
+  return db.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first<SubscriberRow>();
+}
+
+export function getSubscriberByKeyHash(db: D1Database, hash: string): Promise<SubscriberRow | null> {
+  return db.prepare("SELECT * FROM subscribers WHERE api_key_hash = ?").bind(hash).first<SubscriberRow>();
+}
+
+export function listSubscribers(db: D1Database, limit: number, cursor?: string): Promise<Page<SubscriberRow>> {
+  return listNewestFirst<SubscriberRow>(db, "subscribers", {}, limit, cursor);
+}
+
+export async function updateSubscriber(
+  db: D1Database,
+  id: string,
+  fields: Partial<Omit<SubscriberRow, "id" | "created_at">>,
+): Promise<void> {
+  await updateById(db, "subscribers", id, fields).run();
+}
+
+/** A subscriber goes with its destinations and subscriptions; its events and delivery history stay for audit. */
+export async function deleteSubscriber(db: D1Database, id: string): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db.prepare("DELETE FROM subscribers WHERE id = ?").bind(id),
+    db.prepare("DELETE FROM destinations WHERE subscriber_id = ?").bind(id),
+    db.prepare("DELETE FROM subscriptions WHERE subscriber_id = ?").bind(id),
+  ]);
+  return (deleted.meta.changes ?? 0) > 0;
+}

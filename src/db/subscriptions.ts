@@ -1,0 +1,73 @@
+import { listNewestFirst, type Page, updateById } from "./util";
+
+export interface SubscriptionRow {
+  id: string;
+  subscriber_id: string;
+  source_id: string;
+  event_types: string;
+  filter: string | null;
+  archive: number;
+  steps: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export async function insertSubscription(db: D1Database, row: SubscriptionRow): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO subscriptions (id, subscriber_id, source_id, event_types, filter, archive, steps, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.subscriber_id,
+      row.source_id,
+      row.event_types,
+      row.filter,
+      row.archive,
+      row.steps,
+      row.version,
+      row.created_at,
+      row.updated_at,
+    )
+    .run();
+}
+
+export function getSubscription(db: D1Database, id: string): Promise<SubscriptionRow | null> {
+  return db.prepare("SELECT * FROM subscriptions WHERE id = ?").bind(id).first<SubscriptionRow>();
+}
+
+export function listSubscriptions(
+  db: D1Database,
+  filters: { subscriber_id?: string; source_id?: string },
+  limit: number,
+  cursor?: string,
+): Promise<Page<SubscriptionRow>> {
+  return listNewestFirst<SubscriptionRow>(db, "subscriptions", filters, limit, cursor);
+}
+
+export async function subscriptionsForSources(db: D1Database, sourceIds: string[]): Promise<SubscriptionRow[]> {
+  if (!sourceIds.length) return [];
+  const { results } = await db
+    .prepare(`SELECT * FROM subscriptions WHERE source_id IN (${sourceIds.map(() => "?").join(", ")}) ORDER BY id`)
+    .bind(...sourceIds)
+    .all<SubscriptionRow>();
+  return results;
+}
+
+export async function updateSubscription(
+  db: D1Database,
+  id: string,
+  fields: Partial<Omit<SubscriptionRow, "id" | "subscriber_id" | "created_at" | "version">>,
+): Promise<void> {
+  await db.batch([
+    updateById(db, "subscriptions", id, fields),
+    db.prepare("UPDATE subscriptions SET version = version + 1 WHERE id = ?").bind(id),
+  ]);
+}
+
+export async function deleteSubscription(db: D1Database, id: string): Promise<boolean> {
+  const result = await db.prepare("DELETE FROM subscriptions WHERE id = ?").bind(id).run();
+  return (result.meta.changes ?? 0) > 0;
+}

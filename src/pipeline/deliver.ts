@@ -1,0 +1,250 @@
+import { AuthUnavailable, applyAuth, type OutboundRequest } from "../auth/outbound";
+import { decrypt, decryptJson } from "../auth/secrets";
+import { webhookHeaders } from "../auth/signature";
+import {
+  type AttemptOutcome,
+  claimAttempt,
+  type DeliveryRow,
+  getDelivery,
+  holdDestinationDeliveries,
+  insertDeliveries,
+  recordAttempt,
+  setStatus,
+} from "../db/deliveries";
+import { type DestinationRow, disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
+import { getEvent } from "../db/events";
+import { getSubscription } from "../db/subscriptions";
+import { newId } from "../lib/ids";
+import { logStep } from "../lib/log";
+import type { Auth } from "../routes/schemas";
+import { loadCloudEvent } from "./event-body";
+import { enqueueDeliveries, MAX_QUEUE_DELAY_S } from "./messages";
+import { DISABLE_AFTER_MS, isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
+import { newStepDelivery } from "./steps";
+
+export const USER_AGENT = "syndic/0.1.0";
+const EXCERPT_BYTES = 1024;
+/** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
+const EARLY_SLACK_MS = 2000;
+/** Time beyond the request timeout before the sweeper may assume a claimed attempt died with its worker. */
+const LEASE_SLACK_MS = 30_000;
+
+async function readExcerpt(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < EXCERPT_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  await reader.cancel().catch(() => {});
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, EXCERPT_BYTES));
+}
+
+async function buildRequest(env: Env, delivery: DeliveryRow, destination: DestinationRow): Promise<OutboundRequest> {
+  const [auth, secret] = await Promise.all([
+    decryptJson<Auth>(env.SECRETS_KEY, destination.auth_enc),
+    decrypt(env.SECRETS_KEY, destination.signing_secret_enc),
+  ]);
+  const body = delivery.payload ?? "null";
+  const request: OutboundRequest = {
+    url: destination.url,
+    method: destination.method,
+    headers: {
+      ...(JSON.parse(destination.headers) as Record<string, string>),
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+      ...(await webhookHeaders(secret, delivery.id, body)),
+    },
+    body,
+  };
+  return applyAuth(request, auth);
+}
+
+interface Sent {
+  statusCode: number | null;
+  error: string | null;
+  excerpt: string | null;
+  retryAfter: number | null;
+  durationMs: number;
+}
+
+async function send(request: OutboundRequest, timeoutMs: number): Promise<Sent> {
+  const started = Date.now();
+  try {
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const excerpt = await readExcerpt(response).catch(() => "");
+    return {
+      statusCode: response.status,
+      error: response.ok ? null : `HTTP ${response.status}`,
+      excerpt,
+      retryAfter: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      durationMs: Date.now() - started,
+    };
+  } catch (error) {
+    const timedOut = (error as Error).name === "TimeoutError";
+    return {
+      statusCode: null,
+      error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}`,
+      excerpt: null,
+      retryAfter: null,
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+interface Decision {
+  outcome: AttemptOutcome["status"];
+  delaySeconds: number | null;
+  disableReason: string | null;
+}
+
+function decide(
+  delivery: DeliveryRow,
+  destination: DestinationRow,
+  attempt: number,
+  sent: Sent,
+  now: number,
+): Decision {
+  const status = sent.statusCode;
+  if (status !== null && status >= 200 && status < 300)
+    return { outcome: "sent", delaySeconds: null, disableReason: null };
+  if (status === 410)
+    return { outcome: "dead", delaySeconds: null, disableReason: "the destination answered 410 Gone" };
+  const retryable = status === null || isRetryableStatus(status);
+  if (!retryable) return { outcome: "dead", delaySeconds: null, disableReason: null };
+  if (destination.failing_since !== null && now - destination.failing_since >= DISABLE_AFTER_MS) {
+    return { outcome: "held", delaySeconds: null, disableReason: "failing without a success for 3 days" };
+  }
+  if (attempt - delivery.budget_start >= destination.max_attempts) {
+    return { outcome: "dead", delaySeconds: null, disableReason: null };
+  }
+  const delaySeconds = retryDelaySeconds(destination, attempt - delivery.budget_start, sent.retryAfter);
+  return { outcome: "retrying", delaySeconds, disableReason: null };
+}
+
+/** Step n+1 of the event, created only now that step n has been sent. */
+async function nextStep(env: Env, delivery: DeliveryRow, now: number) {
+  if (!delivery.chain) return null;
+  const [subscription, eventRow] = await Promise.all([
+    getSubscription(env.DB, delivery.subscription_id),
+    getEvent(env.DB, delivery.event_id),
+  ]);
+  if (!subscription || !eventRow) return null;
+  const event = await loadCloudEvent(env, eventRow);
+  return newStepDelivery(
+    { event, subscription, generation: delivery.generation, chain: true, now },
+    delivery.step + 1,
+    newId("dlv", now),
+  );
+}
+
+/**
+ * One attempt at one delivery. Idempotent on the delivery id: a duplicate or stale message finds the row already
+ * moved on (or claimed) and does nothing.
+ */
+export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
+  const now = Date.now();
+  const delivery = await getDelivery(env.DB, deliveryId);
+  const skip = (outcome: string) =>
+    logStep({ stage: "deliver", outcome, delivery_id: deliveryId, event_id: delivery?.event_id });
+  if (!delivery || (delivery.status !== "ready" && delivery.status !== "retrying")) return skip("not_due_status");
+  if ((delivery.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) return skip("not_due_yet");
+  if (delivery.lease_until !== null && delivery.lease_until > now) return skip("in_flight");
+
+  const destination = delivery.destination_id ? await getDestination(env.DB, delivery.destination_id) : null;
+  if (!destination) {
+    await setStatus(env.DB, deliveryId, "dead", "the destination was deleted", now);
+    return skip("dead_no_destination");
+  }
+  if (destination.disabled_at !== null) {
+    await setStatus(env.DB, deliveryId, "held", null, now);
+    return skip("held");
+  }
+  if (
+    !(await claimAttempt(env.DB, deliveryId, delivery.attempts, now + destination.timeout_ms + LEASE_SLACK_MS, now))
+  ) {
+    return skip("claimed_elsewhere");
+  }
+  const attempt = delivery.attempts + 1;
+
+  let sent: Sent;
+  let decision: Decision;
+  try {
+    sent = await send(await buildRequest(env, delivery, destination), destination.timeout_ms);
+    decision = decide(delivery, destination, attempt, sent, Date.now());
+  } catch (error) {
+    if (!(error instanceof AuthUnavailable)) throw error;
+    sent = { statusCode: null, error: error.message, excerpt: null, retryAfter: null, durationMs: 0 };
+    decision = { outcome: "dead", delaySeconds: null, disableReason: null };
+  }
+  const finished = Date.now();
+  const nextAttemptAt = decision.delaySeconds !== null ? finished + decision.delaySeconds * 1000 : null;
+  const follow = decision.outcome === "sent" ? await nextStep(env, delivery, finished) : null;
+
+  await env.DB.batch([
+    ...recordAttempt(
+      env.DB,
+      {
+        status: decision.outcome,
+        nextAttemptAt,
+        attempt: {
+          delivery_id: deliveryId,
+          n: attempt,
+          at: now,
+          duration_ms: sent.durationMs,
+          status_code: sent.statusCode,
+          error: sent.error,
+          response_excerpt: sent.excerpt,
+        },
+      },
+      finished,
+    ),
+    recordDestinationOutcome(env.DB, destination.id, decision.outcome === "sent", finished),
+    ...(decision.disableReason
+      ? [
+          disableDestination(env.DB, destination.id, decision.disableReason, finished),
+          holdDestinationDeliveries(env.DB, destination.id, finished),
+        ]
+      : []),
+    ...(follow ? insertDeliveries(env.DB, [follow]) : []),
+  ]);
+
+  if (decision.delaySeconds !== null && decision.delaySeconds <= MAX_QUEUE_DELAY_S) {
+    await enqueueDeliveries(env, [deliveryId], decision.delaySeconds).catch((error) =>
+      logStep({ stage: "deliver", outcome: "queue_send_failed", delivery_id: deliveryId, error: String(error) }),
+    );
+  }
+  if (follow?.status === "ready") {
+    await enqueueDeliveries(env, [follow.id]).catch((error) =>
+      logStep({ stage: "deliver", outcome: "queue_send_failed", delivery_id: follow.id, error: String(error) }),
+    );
+  }
+  logStep({
+    stage: "deliver",
+    outcome: decision.outcome,
+    delivery_id: deliveryId,
+    event_id: delivery.event_id,
+    destination_id: destination.id,
+    attempt,
+    status_code: sent.statusCode,
+    duration_ms: sent.durationMs,
+    ...(sent.error ? { error: sent.error } : {}),
+    ...(decision.delaySeconds !== null ? { retry_in_s: decision.delaySeconds } : {}),
+  });
+}

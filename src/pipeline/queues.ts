@@ -1,0 +1,62 @@
+import { setStatus } from "../db/deliveries";
+import { markRouteFailed } from "../db/events";
+import { failReplay } from "../db/replays";
+import { logStep } from "../lib/log";
+import { deliverOne } from "./deliver";
+import type { DeliverMessage, RouteMessage } from "./messages";
+import { runReplayPage } from "./replay";
+import { routeEvents } from "./route";
+
+/** Each message is acked or retried on its own: one bad message never sinks its batch-mates. */
+async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void>): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        await handle(message.body);
+        message.ack();
+      } catch (error) {
+        logStep({
+          stage: batch.queue,
+          outcome: "error_will_retry",
+          message_id: message.id,
+          attempt: message.attempts,
+          error: String(error),
+        });
+        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      }
+    }),
+  );
+}
+
+async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
+  if (body.kind === "replay") await runReplayPage(env, body.replay_id);
+  else await routeEvents(env, body.event_ids);
+}
+
+/** Dead letters: a message that failed every retry marks its rows so the failure is visible, not silent. */
+async function deadLetter(env: Env, queue: string, body: unknown): Promise<void> {
+  const now = Date.now();
+  const reason = `gave up after repeated errors in the ${queue.replace(/-dlq$/, "")} consumer`;
+  if (queue.includes("deliver")) {
+    const { delivery_id } = body as DeliverMessage;
+    await setStatus(env.DB, delivery_id, "dead", reason, now);
+    logStep({ stage: "dead_letter", outcome: "delivery_dead", delivery_id });
+  } else if (queue.includes("route")) {
+    const message = body as RouteMessage;
+    if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);
+    else await markRouteFailed(env.DB, message.event_ids, reason, now);
+    logStep({ stage: "dead_letter", outcome: "route_failed", message: message.kind });
+  } else {
+    logStep({ stage: "dead_letter", outcome: "dropped", queue });
+  }
+}
+
+export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
+  const queue = batch.queue;
+  if (queue.endsWith("-dlq")) return each(batch, (body) => deadLetter(env, queue, body));
+  if (queue.endsWith("route")) return each(batch as MessageBatch<RouteMessage>, (body) => routeMessage(env, body));
+  if (queue.endsWith("deliver"))
+    return each(batch as MessageBatch<DeliverMessage>, (body) => deliverOne(env, body.delivery_id));
+  logStep({ stage: "queue", outcome: "unknown_queue", queue });
+  batch.ackAll();
+}

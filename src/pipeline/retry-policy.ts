@@ -1,0 +1,37 @@
+/** Statuses worth another try: the destination may recover. Every other 4xx is the request's fault. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** Seconds to wait from `Retry-After` (delta seconds or an HTTP date), or null when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now: number): number | null {
+  if (!header) return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+export interface BackoffPolicy {
+  initial_delay: number;
+  max_delay: number;
+}
+
+/**
+ * `initial_delay · 2^(n-1)` seconds for attempt n, with ±20% jitter so a recovering destination is not hit by a
+ * thundering herd, capped at `max_delay`. A Retry-After answer wins: never retry earlier than told.
+ */
+export function retryDelaySeconds(
+  policy: BackoffPolicy,
+  attempt: number,
+  retryAfter: number | null,
+  random = Math.random(),
+): number {
+  if (retryAfter !== null) return Math.max(1, retryAfter);
+  const exponential = policy.initial_delay * 2 ** Math.min(attempt - 1, 30);
+  const jittered = exponential * (0.8 + 0.4 * random);
+  return Math.max(1, Math.round(Math.min(policy.max_delay, jittered)));
+}
+
+/** A destination failing without a single success for this long is disabled. */
+export const DISABLE_AFTER_MS = 3 * 24 * 60 * 60 * 1000;

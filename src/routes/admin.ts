@@ -1,0 +1,17 @@
+import { deliveries } from "./deliveries";
+import { destinations } from "./destinations";
+import { events } from "./events";
+import { requireAdmin, requireJsonBody } from "./middleware";
+import { replays } from "./replays";
+import { newRouter } from "./router";
+import { sources } from "./sources";
+import { subscribers } from "./subscribers";
+import { subscriptions } from "./subscriptions";
+
+/** Everything under /v1/admin takes the operator's ADMIN_TOKEN and JSON bodies. */
+export const admin = newRouter();
+admin.use("*", requireAdmin, requireJsonBody);
+// Mounted one by one: a single chain makes TypeScript build a union too large to represent.
+for (const router of [sources, subscribers, destinations, subscriptions, events, deliveries, replays]) {
+  admin.route("/", router);
+}

@@ -1,0 +1,265 @@
+import { z } from "@hono/zod-openapi";
+import { decryptJson, encrypt, encryptJson, newSigningSecret } from "../auth/secrets";
+import { releaseHeldDeliveries } from "../db/deliveries";
+import {
+  type DestinationRow,
+  deleteDestination,
+  getDestination,
+  insertDestination,
+  listDestinations,
+  updateDestination,
+} from "../db/destinations";
+import { getSubscriber } from "../db/subscribers";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { assertTargetUrls } from "../lib/url-policy";
+import { sweepDue } from "../pipeline/sweep";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
+
+const Retry = z
+  .object({
+    max_attempts: z.number().int().min(1).max(100).default(10),
+    initial_delay: z.number().int().min(1).max(86_400).default(20),
+    max_delay: z.number().int().min(1).max(604_800).default(3600),
+  })
+  .refine((retry) => retry.max_delay >= retry.initial_delay, {
+    message: "max_delay must be at least initial_delay",
+    path: ["max_delay"],
+  });
+
+const DestinationInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    url: HttpUrl,
+    method: z.enum(["POST", "PUT", "PATCH"]).default("POST"),
+    environment: z.enum(["production", "sandbox"]).default("production"),
+    headers: Headers,
+    auth: Auth.default({ type: "none" }),
+    timeout_ms: z.number().int().min(100).max(120_000).default(30_000),
+    retry: Retry.default({ max_attempts: 10, initial_delay: 20, max_delay: 3600 }),
+  })
+  .openapi("DestinationInput");
+
+const DestinationPatch = z
+  .object({
+    name: z.string().min(1).max(200),
+    url: HttpUrl,
+    method: z.enum(["POST", "PUT", "PATCH"]),
+    environment: z.enum(["production", "sandbox"]),
+    headers: Headers,
+    auth: Auth,
+    timeout_ms: z.number().int().min(100).max(120_000),
+    retry: Retry,
+  })
+  .partial()
+  .openapi("DestinationPatch");
+
+const Destination = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    method: z.string(),
+    environment: z.string(),
+    headers: z.record(z.string(), z.string()),
+    auth: z.record(z.string(), z.unknown()),
+    timeout_ms: z.number(),
+    retry: z.object({ max_attempts: z.number(), initial_delay: z.number(), max_delay: z.number() }),
+    disabled_at: z.string().nullable(),
+    disabled_reason: z.string().nullable(),
+    failing_since: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Destination");
+
+const DestinationCreated = Destination.extend({ signing_secret: z.string() }).openapi("DestinationCreated");
+
+const ListParams = z.object({ subscriber_id: Id("sub") });
+const Params = z.object({ subscriber_id: Id("sub"), id: Id("dst") });
+
+async function present(env: Env, row: DestinationRow) {
+  return {
+    id: row.id,
+    subscriber_id: row.subscriber_id,
+    name: row.name,
+    url: row.url,
+    method: row.method,
+    environment: row.environment,
+    headers: JSON.parse(row.headers),
+    auth: publicAuth(await decryptJson<Auth>(env.SECRETS_KEY, row.auth_enc)),
+    timeout_ms: row.timeout_ms,
+    retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
+    disabled_at: iso(row.disabled_at),
+    disabled_reason: row.disabled_reason,
+    failing_since: iso(row.failing_since),
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}
+
+function checkUrls(env: Env, input: { url?: string; auth?: Auth }) {
+  assertTargetUrls(env, [
+    { path: "/url", url: input.url },
+    { path: "/auth/token_url", url: input.auth?.type === "oauth2" ? input.auth.token_url : undefined },
+  ]);
+}
+
+/** A destination is only reachable through its own subscriber: another subscriber's id is a 404. */
+async function ownedDestination(env: Env, subscriberId: string, id: string): Promise<DestinationRow> {
+  const row = await getDestination(env.DB, id);
+  return requireFound(row?.subscriber_id === subscriberId ? row : null, "destination");
+}
+
+export const destinations = newRouter()
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscribers/{subscriber_id}/destinations",
+      tag: "destinations",
+      summary: "Add a destination to a subscriber",
+      params: ListParams,
+      body: DestinationInput,
+      status: 201,
+      response: DestinationCreated,
+    }),
+    async (c) => {
+      const { subscriber_id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      requireFound(await getSubscriber(c.env.DB, subscriber_id), "subscriber");
+      checkUrls(c.env, input);
+      const now = Date.now();
+      const signingSecret = newSigningSecret();
+      const row: DestinationRow = {
+        id: newId("dst", now),
+        subscriber_id,
+        name: input.name,
+        url: input.url,
+        method: input.method,
+        environment: input.environment,
+        headers: JSON.stringify(input.headers),
+        auth_type: input.auth.type,
+        auth_enc: await encryptJson(c.env.SECRETS_KEY, input.auth),
+        timeout_ms: input.timeout_ms,
+        max_attempts: input.retry.max_attempts,
+        initial_delay: input.retry.initial_delay,
+        max_delay: input.retry.max_delay,
+        signing_secret_enc: await encrypt(c.env.SECRETS_KEY, signingSecret),
+        disabled_at: null,
+        disabled_reason: null,
+        failing_since: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertDestination(c.env.DB, row);
+      return c.json({ ...(await present(c.env, row)), signing_secret: signingSecret }, 201);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscribers/{subscriber_id}/destinations",
+      tag: "destinations",
+      summary: "List a subscriber's destinations",
+      params: ListParams,
+      query: ListQuery,
+      response: listOf(Destination),
+    }),
+    async (c) => {
+      const { subscriber_id } = c.req.valid("param");
+      const { limit, cursor } = c.req.valid("query");
+      requireFound(await getSubscriber(c.env.DB, subscriber_id), "subscriber");
+      const page = await listDestinations(c.env.DB, subscriber_id, limit, cursor);
+      const data = await Promise.all(page.data.map((row) => present(c.env, row)));
+      return c.json({ data, next_cursor: page.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscribers/{subscriber_id}/destinations/{id}",
+      tag: "destinations",
+      summary: "Get a destination",
+      params: Params,
+      response: Destination,
+    }),
+    async (c) => {
+      const { subscriber_id, id } = c.req.valid("param");
+      return c.json(await present(c.env, await ownedDestination(c.env, subscriber_id, id)), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "patch",
+      path: "/subscribers/{subscriber_id}/destinations/{id}",
+      tag: "destinations",
+      summary: "Change a destination",
+      params: Params,
+      body: DestinationPatch,
+      response: Destination,
+    }),
+    async (c) => {
+      const { subscriber_id, id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      await ownedDestination(c.env, subscriber_id, id);
+      checkUrls(c.env, input);
+      await updateDestination(c.env.DB, id, {
+        name: input.name,
+        url: input.url,
+        method: input.method,
+        environment: input.environment,
+        headers: input.headers ? JSON.stringify(input.headers) : undefined,
+        auth_type: input.auth?.type,
+        auth_enc: input.auth ? await encryptJson(c.env.SECRETS_KEY, input.auth) : undefined,
+        timeout_ms: input.timeout_ms,
+        max_attempts: input.retry?.max_attempts,
+        initial_delay: input.retry?.initial_delay,
+        max_delay: input.retry?.max_delay,
+        updated_at: Date.now(),
+      });
+      return c.json(await present(c.env, await ownedDestination(c.env, subscriber_id, id)), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "delete",
+      path: "/subscribers/{subscriber_id}/destinations/{id}",
+      tag: "destinations",
+      summary: "Delete a destination; its pending deliveries end as dead",
+      params: Params,
+      status: 204,
+    }),
+    async (c) => {
+      const { subscriber_id, id } = c.req.valid("param");
+      await ownedDestination(c.env, subscriber_id, id);
+      await deleteDestination(c.env.DB, id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscribers/{subscriber_id}/destinations/{id}/enable",
+      tag: "destinations",
+      summary: "Re-enable a disabled destination; its held deliveries resume",
+      params: Params,
+      response: Destination.extend({ released: z.number() }),
+    }),
+    async (c) => {
+      const { subscriber_id, id } = c.req.valid("param");
+      await ownedDestination(c.env, subscriber_id, id);
+      const now = Date.now();
+      await updateDestination(c.env.DB, id, {
+        disabled_at: null,
+        disabled_reason: null,
+        failing_since: null,
+        updated_at: now,
+      });
+      const released = await releaseHeldDeliveries(c.env.DB, id, now);
+      c.executionCtx.waitUntil(sweepDue(c.env, now, { graceMs: 0 }));
+      return c.json({ ...(await present(c.env, await ownedDestination(c.env, subscriber_id, id))), released }, 200);
+    },
+  );

@@ -1,0 +1,101 @@
+import { z } from "@hono/zod-openapi";
+import { deliveriesOfEvent } from "../db/deliveries";
+import { type EventRow, getEvent, listEvents } from "../db/events";
+import { invalid } from "../lib/problem";
+import { parseTime } from "../lib/time";
+import { loadCloudEvent } from "../pipeline/event-body";
+import { presentDelivery } from "./deliveries";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { Id, ListQuery, listOf } from "./schemas";
+
+export const TimeQuery = z
+  .string()
+  .max(64)
+  .refine((value) => parseTime(value) !== null, "must be an RFC 3339 time")
+  .optional();
+
+const EventSummary = z
+  .object({
+    id: z.string(),
+    source_id: z.string(),
+    external_id: z.string(),
+    type: z.string(),
+    subject: z.string().nullable(),
+    time: z.string(),
+    received_at: z.string(),
+    routed_at: z.string().nullable(),
+    route_error: z.string().nullable(),
+  })
+  .openapi("EventSummary");
+
+const EventDetail = EventSummary.extend({
+  event: z.record(z.string(), z.unknown()).openapi({ description: "the CloudEvent as stored and pushed" }),
+  deliveries: z.array(z.record(z.string(), z.unknown())),
+}).openapi("EventDetail");
+
+function summary(row: EventRow) {
+  return {
+    id: row.id,
+    source_id: row.source_id,
+    external_id: row.external_id,
+    type: row.type,
+    subject: row.subject,
+    time: row.time,
+    received_at: new Date(row.received_at).toISOString(),
+    routed_at: row.routed_at === null ? null : new Date(row.routed_at).toISOString(),
+    route_error: row.route_error,
+  };
+}
+
+export function timeRange(query: { from?: string; to?: string }) {
+  const from = query.from ? parseTime(query.from)! : undefined;
+  const to = query.to ? parseTime(query.to)! : undefined;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw invalid([{ path: "/query/to", message: "must not be before from" }]);
+  }
+  return { from, to };
+}
+
+export const events = newRouter()
+  .openapi(
+    spec({
+      method: "get",
+      path: "/events",
+      tag: "events",
+      summary: "List events, newest first",
+      query: ListQuery.extend({
+        source_id: Id("src").optional(),
+        type: z.string().max(200).optional(),
+        from: TimeQuery,
+        to: TimeQuery,
+      }),
+      response: listOf(EventSummary),
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const page = await listEvents(
+        c.env.DB,
+        { source_id: query.source_id, type: query.type, ...timeRange(query) },
+        query.limit,
+        query.cursor,
+      );
+      return c.json({ data: page.data.map(summary), next_cursor: page.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/events/{id}",
+      tag: "events",
+      summary: "An event with its deliveries",
+      params: z.object({ id: Id("evt") }),
+      response: EventDetail,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = requireFound(await getEvent(c.env.DB, id), "event");
+      const [event, deliveries] = await Promise.all([loadCloudEvent(c.env, row), deliveriesOfEvent(c.env.DB, id)]);
+      return c.json({ ...summary(row), event, deliveries: deliveries.map(presentDelivery) }, 200);
+    },
+  );

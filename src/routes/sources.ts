@@ -1,0 +1,346 @@
+import { z } from "@hono/zod-openapi";
+import { decryptJson, encryptJson, newSecret, sha256Hex } from "../auth/secrets";
+import {
+  deleteSource,
+  type EventTypeRow,
+  getSource,
+  insertSource,
+  listEventTypes,
+  listSources,
+  type SourceRow,
+  updateSource,
+  upsertEventTypes,
+} from "../db/sources";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { assertTargetUrls } from "../lib/url-policy";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
+
+const EventType = z.object({
+  code: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  schema: z.record(z.string(), z.unknown()).optional().openapi({ description: "JSON Schema for `data`" }),
+});
+
+const Inbound = z.object({
+  ip_allowlist: z.array(z.string().max(64)).max(100).optional(),
+  hmac: z
+    .object({
+      header: z.string().min(1).max(200),
+      secret: z.string().min(1).max(4096),
+      algorithm: z.enum(["sha256", "sha1"]).default("sha256"),
+      encoding: z.enum(["hex", "base64"]).default("hex"),
+      prefix: z.string().max(50).optional(),
+      timestamp_header: z.string().max(200).optional(),
+      tolerance_s: z.number().int().min(1).max(86400).optional(),
+    })
+    .optional(),
+});
+
+const Fetch = z.object({
+  url: HttpUrl.refine((url) => url.includes("{id}"), "must contain {id}"),
+  method: z.enum(["GET", "POST"]).default("GET"),
+  headers: Headers,
+  auth: Auth.default({ type: "none" }),
+  event_type: z.string().min(1).max(200),
+});
+
+const SourceInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    event_types: z.array(EventType).max(500).default([]),
+    strict: z.boolean().default(false),
+    inbound: Inbound.optional(),
+    fetch: Fetch.optional(),
+  })
+  .openapi("SourceInput");
+
+const SourcePatch = SourceInput.partial().openapi("SourcePatch");
+
+const Source = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    strict: z.boolean(),
+    event_types: z.array(EventType),
+    inbound: z.unknown().nullable(),
+    fetch: z.unknown().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Source");
+
+const SourceCreated = Source.extend({ api_key: z.string(), notify_url: z.string() }).openapi("SourceCreated");
+
+const Params = z.object({ id: Id("src") });
+
+interface SourceSecrets {
+  hmac_secret?: string;
+  fetch_auth?: z.infer<typeof Auth>;
+}
+
+/** Splits a source's config into what can be read back and what is sealed with SECRETS_KEY. */
+async function sealConfig(
+  env: Env,
+  inbound: z.infer<typeof Inbound> | undefined,
+  fetch: z.infer<typeof Fetch> | undefined,
+) {
+  const secrets: SourceSecrets = { hmac_secret: inbound?.hmac?.secret, fetch_auth: fetch?.auth };
+  const publicInbound = inbound && {
+    ...inbound,
+    hmac: inbound.hmac && { ...inbound.hmac, secret: undefined },
+  };
+  const publicFetch = fetch && { ...fetch, auth: publicAuth(fetch.auth) };
+  return {
+    inbound: publicInbound ? JSON.stringify(publicInbound) : null,
+    fetch_config: publicFetch ? JSON.stringify(publicFetch) : null,
+    secrets_enc: await encryptJson(env.SECRETS_KEY, secrets),
+  };
+}
+
+function eventTypeRows(sourceId: string, types: z.infer<typeof EventType>[], now: number): EventTypeRow[] {
+  return types.map((type) => ({
+    source_id: sourceId,
+    code: type.code,
+    description: type.description ?? null,
+    schema: type.schema ? JSON.stringify(type.schema) : null,
+    created_at: now,
+  }));
+}
+
+function presentEventTypes(types: EventTypeRow[]) {
+  return types.map((type) => ({
+    code: type.code,
+    ...(type.description ? { description: type.description } : {}),
+    ...(type.schema ? { schema: JSON.parse(type.schema) } : {}),
+  }));
+}
+
+function present(row: SourceRow, types: EventTypeRow[]) {
+  return {
+    id: row.id,
+    name: row.name,
+    strict: row.strict === 1,
+    event_types: presentEventTypes(types),
+    inbound: row.inbound ? JSON.parse(row.inbound) : null,
+    fetch: row.fetch_config ? JSON.parse(row.fetch_config) : null,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}
+
+async function newCredentials(env: Env) {
+  const apiKey = newSecret("sk_src_");
+  const notifyToken = newSecret("ntk_");
+  return {
+    apiKey,
+    notifyUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, "")}/v1/notify/${notifyToken}`,
+    hashes: { api_key_hash: await sha256Hex(apiKey), notify_token_hash: await sha256Hex(notifyToken) },
+  };
+}
+
+function checkUrls(env: Env, fetch: z.infer<typeof Fetch> | undefined) {
+  assertTargetUrls(env, [
+    { path: "/fetch/url", url: fetch?.url.replace("{id}", "x") },
+    { path: "/fetch/auth/token_url", url: fetch?.auth.type === "oauth2" ? fetch.auth.token_url : undefined },
+  ]);
+}
+
+export const sources = newRouter()
+  .openapi(
+    spec({
+      method: "post",
+      path: "/sources",
+      tag: "sources",
+      summary: "Register an origin platform",
+      body: SourceInput,
+      status: 201,
+      response: SourceCreated,
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      checkUrls(c.env, input.fetch);
+      const now = Date.now();
+      const id = newId("src", now);
+      const credentials = await newCredentials(c.env);
+      const row: SourceRow = {
+        id,
+        name: input.name,
+        strict: input.strict ? 1 : 0,
+        ...(await sealConfig(c.env, input.inbound, input.fetch)),
+        ...credentials.hashes,
+        created_at: now,
+        updated_at: now,
+      };
+      const types = eventTypeRows(id, input.event_types, now);
+      await insertSource(c.env.DB, row, types);
+      return c.json({ ...present(row, types), api_key: credentials.apiKey, notify_url: credentials.notifyUrl }, 201);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/sources",
+      tag: "sources",
+      summary: "List sources",
+      query: ListQuery,
+      response: listOf(Source),
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const page = await listSources(c.env.DB, limit, cursor);
+      const data = await Promise.all(
+        page.data.map(async (row) => present(row, await listEventTypes(c.env.DB, row.id))),
+      );
+      return c.json({ data, next_cursor: page.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/sources/{id}",
+      tag: "sources",
+      summary: "Get a source",
+      params: Params,
+      response: Source,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = requireFound(await getSource(c.env.DB, id), "source");
+      return c.json(present(row, await listEventTypes(c.env.DB, id)), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "patch",
+      path: "/sources/{id}",
+      tag: "sources",
+      summary: "Change a source; given event types are added or replaced by code",
+      params: Params,
+      body: SourcePatch,
+      response: Source,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const existing = requireFound(await getSource(c.env.DB, id), "source");
+      checkUrls(c.env, input.fetch);
+      const now = Date.now();
+      const sealed =
+        input.inbound !== undefined || input.fetch !== undefined
+          ? await sealPatched(c.env, existing, input.inbound, input.fetch)
+          : {};
+      await updateSource(
+        c.env.DB,
+        id,
+        {
+          name: input.name,
+          strict: input.strict === undefined ? undefined : input.strict ? 1 : 0,
+          ...sealed,
+          updated_at: now,
+        },
+        eventTypeRows(id, input.event_types ?? [], now),
+      );
+      const row = requireFound(await getSource(c.env.DB, id), "source");
+      return c.json(present(row, await listEventTypes(c.env.DB, id)), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "delete",
+      path: "/sources/{id}",
+      tag: "sources",
+      summary: "Delete a source",
+      params: Params,
+      status: 204,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound((await deleteSource(c.env.DB, id)) || null, "source");
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    spec({
+      method: "post",
+      path: "/sources/{id}/rotate",
+      tag: "sources",
+      summary: "New api_key and notify_url; the old ones stop working at once",
+      params: Params,
+      response: SourceCreated,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound(await getSource(c.env.DB, id), "source");
+      const credentials = await newCredentials(c.env);
+      await updateSource(c.env.DB, id, { ...credentials.hashes, updated_at: Date.now() });
+      const row = requireFound(await getSource(c.env.DB, id), "source");
+      return c.json(
+        {
+          ...present(row, await listEventTypes(c.env.DB, id)),
+          api_key: credentials.apiKey,
+          notify_url: credentials.notifyUrl,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    spec({
+      method: "post",
+      path: "/sources/{id}/event-types",
+      tag: "sources",
+      summary: "Register event types (added or replaced by code)",
+      params: Params,
+      body: z.union([EventType, z.array(EventType).max(500)]),
+      status: 201,
+      response: z.object({ data: z.array(EventType) }),
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      requireFound(await getSource(c.env.DB, id), "source");
+      const rows = eventTypeRows(id, Array.isArray(input) ? input : [input], Date.now());
+      await upsertEventTypes(c.env.DB, rows);
+      const types = await listEventTypes(c.env.DB, id);
+      return c.json({ data: presentEventTypes(types) }, 201);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/sources/{id}/event-types",
+      tag: "sources",
+      summary: "List a source's event types",
+      params: Params,
+      response: z.object({ data: z.array(EventType) }),
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound(await getSource(c.env.DB, id), "source");
+      const types = await listEventTypes(c.env.DB, id);
+      return c.json({ data: presentEventTypes(types) }, 200);
+    },
+  );
+
+/** A PATCH that gives only `inbound` keeps the sealed fetch auth, and the other way round. */
+async function sealPatched(
+  env: Env,
+  existing: SourceRow,
+  inbound: z.infer<typeof Inbound> | undefined,
+  fetch: z.infer<typeof Fetch> | undefined,
+) {
+  const old = existing.secrets_enc ? await decryptJson<SourceSecrets>(env.SECRETS_KEY, existing.secrets_enc) : {};
+  const sealed = await sealConfig(env, inbound, fetch);
+  const merged: SourceSecrets = {
+    hmac_secret: inbound !== undefined ? inbound.hmac?.secret : old.hmac_secret,
+    fetch_auth: fetch !== undefined ? fetch.auth : old.fetch_auth,
+  };
+  return {
+    inbound: inbound !== undefined ? sealed.inbound : existing.inbound,
+    fetch_config: fetch !== undefined ? sealed.fetch_config : existing.fetch_config,
+    secrets_enc: await encryptJson(env.SECRETS_KEY, merged),
+  };
+}

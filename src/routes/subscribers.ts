@@ -1,0 +1,206 @@
+import { z } from "@hono/zod-openapi";
+import { encrypt, newSecret, newSigningSecret, sha256Hex } from "../auth/secrets";
+import {
+  deleteSubscriber,
+  getSubscriber,
+  insertSubscriber,
+  listSubscribers,
+  type SubscriberRow,
+  updateSubscriber,
+} from "../db/subscribers";
+import { newId } from "../lib/ids";
+import { iso } from "../lib/time";
+import { assertTargetUrls } from "../lib/url-policy";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
+
+export const Timezone = z
+  .string()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA timezone such as Europe/Paris");
+
+const Archive = z.object({
+  schedule: z.enum(["daily", "weekly", "off"]).default("off"),
+  format: z.enum(["json", "ndjson", "csv", "files"]).default("json"),
+  link_ttl: z.number().int().min(1).max(2_592_000).default(604_800),
+  notify_url: HttpUrl.optional(),
+  retention_days: z.number().int().min(1).max(3650).default(90),
+});
+
+const SubscriberInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    timezone: Timezone.default("UTC"),
+    archive: Archive.default({ schedule: "off", format: "json", link_ttl: 604_800, retention_days: 90 }),
+  })
+  .openapi("SubscriberInput");
+
+const SubscriberPatch = z
+  .object({ name: z.string().min(1).max(200), timezone: Timezone, archive: Archive })
+  .partial()
+  .openapi("SubscriberPatch");
+
+const Subscriber = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    archive: Archive,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Subscriber");
+
+const SubscriberCreated = Subscriber.extend({ api_key: z.string(), signing_secret: z.string() }).openapi(
+  "SubscriberCreated",
+);
+
+const Params = z.object({ id: Id("sub") });
+
+function present(row: SubscriberRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    timezone: row.timezone,
+    archive: JSON.parse(row.archive),
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}
+
+async function newCredentials(env: Env) {
+  const apiKey = newSecret("sk_sub_");
+  const signingSecret = newSigningSecret();
+  return {
+    apiKey,
+    signingSecret,
+    columns: {
+      api_key_hash: await sha256Hex(apiKey),
+      signing_secret_enc: await encrypt(env.SECRETS_KEY, signingSecret),
+    },
+  };
+}
+
+export const subscribers = newRouter()
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscribers",
+      tag: "subscribers",
+      summary: "Register a receiving organisation",
+      body: SubscriberInput,
+      status: 201,
+      response: SubscriberCreated,
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      assertTargetUrls(c.env, [{ path: "/archive/notify_url", url: input.archive.notify_url }]);
+      const now = Date.now();
+      const credentials = await newCredentials(c.env);
+      const row: SubscriberRow = {
+        id: newId("sub", now),
+        name: input.name,
+        timezone: input.timezone,
+        archive: JSON.stringify(input.archive),
+        ...credentials.columns,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertSubscriber(c.env.DB, row);
+      return c.json({ ...present(row), api_key: credentials.apiKey, signing_secret: credentials.signingSecret }, 201);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscribers",
+      tag: "subscribers",
+      summary: "List subscribers",
+      query: ListQuery,
+      response: listOf(Subscriber),
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const page = await listSubscribers(c.env.DB, limit, cursor);
+      return c.json({ data: page.data.map(present), next_cursor: page.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscribers/{id}",
+      tag: "subscribers",
+      summary: "Get a subscriber",
+      params: Params,
+      response: Subscriber,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(present(requireFound(await getSubscriber(c.env.DB, id), "subscriber")), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "patch",
+      path: "/subscribers/{id}",
+      tag: "subscribers",
+      summary: "Change a subscriber",
+      params: Params,
+      body: SubscriberPatch,
+      response: Subscriber,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      assertTargetUrls(c.env, [{ path: "/archive/notify_url", url: input.archive?.notify_url }]);
+      await updateSubscriber(c.env.DB, id, {
+        name: input.name,
+        timezone: input.timezone,
+        archive: input.archive ? JSON.stringify(input.archive) : undefined,
+        updated_at: Date.now(),
+      });
+      return c.json(present(requireFound(await getSubscriber(c.env.DB, id), "subscriber")), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "delete",
+      path: "/subscribers/{id}",
+      tag: "subscribers",
+      summary: "Delete a subscriber with its destinations and subscriptions",
+      params: Params,
+      status: 204,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound((await deleteSubscriber(c.env.DB, id)) || null, "subscriber");
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscribers/{id}/rotate",
+      tag: "subscribers",
+      summary: "New api_key and signing_secret; the old ones stop working at once",
+      params: Params,
+      response: SubscriberCreated,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      const credentials = await newCredentials(c.env);
+      await updateSubscriber(c.env.DB, id, { ...credentials.columns, updated_at: Date.now() });
+      const row = requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      return c.json({ ...present(row), api_key: credentials.apiKey, signing_secret: credentials.signingSecret }, 200);
+    },
+  );

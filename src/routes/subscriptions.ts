@@ -1,0 +1,239 @@
+import { z } from "@hono/zod-openapi";
+import { destinationIdsOf } from "../db/destinations";
+import { getSource } from "../db/sources";
+import { getSubscriber } from "../db/subscribers";
+import {
+  deleteSubscription,
+  getSubscription,
+  insertSubscription,
+  listSubscriptions,
+  type SubscriptionRow,
+  updateSubscription,
+} from "../db/subscriptions";
+import { newId } from "../lib/ids";
+import { type FieldError, invalid } from "../lib/problem";
+import { iso } from "../lib/time";
+import { assertTargetUrls } from "../lib/url-policy";
+import { checkExpression } from "../pipeline/expressions";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
+
+const Expression = z.string().min(1).max(20_000);
+
+const Identity = z.object({
+  namespace: z.string().min(1).max(100),
+  local_id: Expression,
+  remote_id: Expression,
+  update: z.object({
+    url: HttpUrl.refine((url) => url.includes("{remote_id}"), "must contain {remote_id}"),
+    method: z.enum(["POST", "PUT", "PATCH"]).default("PUT"),
+  }),
+});
+
+export const Step = z.object({
+  destination_id: Id("dst"),
+  transform: Expression.optional(),
+  identity: Identity.optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+const SubscriptionFields = {
+  event_types: z.array(z.string().min(1).max(200)).min(1).max(200).default(["*"]),
+  filter: Expression.nullable().optional(),
+  archive: z.boolean().default(false),
+  steps: z.array(Step).max(10).default([]),
+};
+
+const SubscriptionInput = z
+  .object({ subscriber_id: Id("sub"), source_id: Id("src"), ...SubscriptionFields })
+  .openapi("SubscriptionInput");
+
+const SubscriptionPatch = z
+  .object({
+    event_types: SubscriptionFields.event_types.unwrap(),
+    filter: SubscriptionFields.filter,
+    archive: z.boolean(),
+    steps: z.array(Step).max(10),
+  })
+  .partial()
+  .openapi("SubscriptionPatch");
+
+const Subscription = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    source_id: z.string(),
+    event_types: z.array(z.string()),
+    filter: z.string().nullable(),
+    archive: z.boolean(),
+    steps: z.array(Step),
+    version: z.number(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Subscription");
+
+const Params = z.object({ id: Id("sbn") });
+const ListFilters = ListQuery.extend({ subscriber_id: Id("sub").optional(), source_id: Id("src").optional() });
+
+function present(row: SubscriptionRow) {
+  return {
+    id: row.id,
+    subscriber_id: row.subscriber_id,
+    source_id: row.source_id,
+    event_types: JSON.parse(row.event_types),
+    filter: row.filter,
+    archive: row.archive === 1,
+    steps: JSON.parse(row.steps),
+    version: row.version,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}
+
+/** Everything a saved subscription must be able to run: compiled JSONata, steps to the subscriber's own destinations. */
+async function validateSubscription(
+  env: Env,
+  subscriberId: string,
+  fields: { filter?: string | null; archive: boolean; steps: Step[] },
+): Promise<void> {
+  const errors: FieldError[] = [];
+  const compiled = [
+    checkExpression("/filter", fields.filter),
+    ...fields.steps.flatMap((step, i) => [
+      checkExpression(`/steps/${i}/transform`, step.transform),
+      checkExpression(`/steps/${i}/identity/local_id`, step.identity?.local_id),
+      checkExpression(`/steps/${i}/identity/remote_id`, step.identity?.remote_id),
+    ]),
+  ];
+  for (const error of compiled) if (error) errors.push(error);
+  if (!fields.steps.length && !fields.archive) {
+    errors.push({ path: "/steps", message: "must have at least one step unless archive is true" });
+  }
+  const owned = await destinationIdsOf(env.DB, subscriberId, [...new Set(fields.steps.map((s) => s.destination_id))]);
+  fields.steps.forEach((step, i) => {
+    if (!owned.has(step.destination_id)) {
+      errors.push({ path: `/steps/${i}/destination_id`, message: "is not a destination of this subscriber" });
+    }
+  });
+  if (errors.length) throw invalid(errors);
+  assertTargetUrls(
+    env,
+    fields.steps.map((step, i) => ({ path: `/steps/${i}/identity/update/url`, url: step.identity?.update.url })),
+  );
+}
+
+export const subscriptions = newRouter()
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscriptions",
+      tag: "subscriptions",
+      summary: "Route a source's events to a subscriber",
+      body: SubscriptionInput,
+      status: 201,
+      response: Subscription,
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const [subscriber, source] = await Promise.all([
+        getSubscriber(c.env.DB, input.subscriber_id),
+        getSource(c.env.DB, input.source_id),
+      ]);
+      const missing: FieldError[] = [];
+      if (!subscriber) missing.push({ path: "/subscriber_id", message: "no such subscriber" });
+      if (!source) missing.push({ path: "/source_id", message: "no such source" });
+      if (missing.length) throw invalid(missing);
+      await validateSubscription(c.env, input.subscriber_id, input);
+      const now = Date.now();
+      const row: SubscriptionRow = {
+        id: newId("sbn", now),
+        subscriber_id: input.subscriber_id,
+        source_id: input.source_id,
+        event_types: JSON.stringify(input.event_types),
+        filter: input.filter ?? null,
+        archive: input.archive ? 1 : 0,
+        steps: JSON.stringify(input.steps),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertSubscription(c.env.DB, row);
+      return c.json(present(row), 201);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscriptions",
+      tag: "subscriptions",
+      summary: "List subscriptions",
+      query: ListFilters,
+      response: listOf(Subscription),
+    }),
+    async (c) => {
+      const { limit, cursor, subscriber_id, source_id } = c.req.valid("query");
+      const page = await listSubscriptions(c.env.DB, { subscriber_id, source_id }, limit, cursor);
+      return c.json({ data: page.data.map(present), next_cursor: page.next_cursor }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscriptions/{id}",
+      tag: "subscriptions",
+      summary: "Get a subscription",
+      params: Params,
+      response: Subscription,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(present(requireFound(await getSubscription(c.env.DB, id), "subscription")), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "patch",
+      path: "/subscriptions/{id}",
+      tag: "subscriptions",
+      summary: "Change a subscription (a new version: new events use it at once)",
+      params: Params,
+      body: SubscriptionPatch,
+      response: Subscription,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      const existing = present(requireFound(await getSubscription(c.env.DB, id), "subscription"));
+      const merged = {
+        filter: input.filter !== undefined ? input.filter : existing.filter,
+        archive: input.archive ?? existing.archive,
+        steps: input.steps ?? existing.steps,
+      };
+      await validateSubscription(c.env, existing.subscriber_id, merged);
+      await updateSubscription(c.env.DB, id, {
+        event_types: input.event_types ? JSON.stringify(input.event_types) : undefined,
+        filter: merged.filter,
+        archive: merged.archive ? 1 : 0,
+        steps: JSON.stringify(merged.steps),
+        updated_at: Date.now(),
+      });
+      return c.json(present(requireFound(await getSubscription(c.env.DB, id), "subscription")), 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "delete",
+      path: "/subscriptions/{id}",
+      tag: "subscriptions",
+      summary: "Delete a subscription",
+      params: Params,
+      status: 204,
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      requireFound((await deleteSubscription(c.env.DB, id)) || null, "subscription");
+      return c.body(null, 204);
+    },
+  );
