@@ -26,7 +26,9 @@ export default defineConfig(async () => {
             include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
             globalSetup: ["./test/helpers/global-sink.ts"],
-            testTimeout: 30_000,
+            testTimeout: 60_000,
+            // Pipeline log lines are for operators; show them only for failing tests.
+            silent: "passed-only",
           },
         },
         {
