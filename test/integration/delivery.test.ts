@@ -2,12 +2,13 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { insertDeliveries } from "../../src/db/deliveries";
-import worker from "../../src/index";
+import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import { publishEvents } from "../../src/pipeline/ingest";
 import { api, eventually, sinkConfigure, sinkRequests, tenant } from "../helpers/api";
 
 type Tenant = Awaited<ReturnType<typeof tenant>>;
+const worker = entry as Required<Pick<ExportedHandler<Env>, "queue" | "scheduled">>;
 
 async function deliveryOf(
   eventId: string,
