@@ -7,6 +7,7 @@ import { docs } from "./routes/docs";
 import { health } from "./routes/health";
 import { publish } from "./routes/publish";
 import type { AppEnv } from "./routes/router";
+import { ui } from "./ui/dashboard";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,6 +27,7 @@ app.route("/", health);
 app.route("/", docs);
 app.route("/", publish);
 app.route("/v1/admin", admin);
+app.route("/", ui);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 app.doc31("/openapi.json", (c) => ({

@@ -1,7 +1,7 @@
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { unroutedEventIds } from "../db/events";
 import { logStep } from "../lib/log";
-import { enqueueDeliveries, type RouteMessage } from "./messages";
+import { enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
@@ -18,22 +18,26 @@ export async function sweepDue(
   options: { graceMs?: number } = {},
 ): Promise<{ events: number; deliveries: number }> {
   const graceMs = options.graceMs ?? Number(env.SWEEP_GRACE_SECONDS || "60") * 1000;
-  const eventIds = await unroutedEventIds(env.DB, now - graceMs, SWEEP_LIMIT);
-  for (let i = 0; i < eventIds.length; i += EVENTS_PER_MESSAGE) {
-    await env.ROUTE_QUEUE.send({
-      kind: "events",
-      event_ids: eventIds.slice(i, i + EVENTS_PER_MESSAGE),
-    } satisfies RouteMessage);
+  let events = 0;
+  let deliveries = 0;
+  try {
+    const eventIds = await unroutedEventIds(env.DB, now - graceMs, SWEEP_LIMIT);
+    for (let i = 0; i < eventIds.length; i += EVENTS_PER_MESSAGE) {
+      const group = eventIds.slice(i, i + EVENTS_PER_MESSAGE);
+      await env.ROUTE_QUEUE.send({ kind: "events", event_ids: group } satisfies RouteMessage);
+      events += group.length;
+    }
+    const deliveryIds = await lostDeliveryIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
+    // Marked swept only once their doorbell is really in the queue: a failed send leaves them for the next sweep.
+    for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_LIMIT) {
+      const group = deliveryIds.slice(i, i + SEND_BATCH_LIMIT);
+      await enqueueDeliveries(env, group);
+      await markSwept(env.DB, group, now);
+      deliveries += group.length;
+    }
+  } catch (error) {
+    logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, error: String(error) });
   }
-  const deliveryIds = await lostDeliveryIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
-  await markSwept(env.DB, deliveryIds, now);
-  await enqueueDeliveries(env, deliveryIds);
-  logStep({
-    stage: "sweep",
-    outcome: "done",
-    events: eventIds.length,
-    deliveries: deliveryIds.length,
-    duration_ms: Date.now() - now,
-  });
-  return { events: eventIds.length, deliveries: deliveryIds.length };
+  logStep({ stage: "sweep", outcome: "done", events, deliveries, duration_ms: Date.now() - now });
+  return { events, deliveries };
 }
