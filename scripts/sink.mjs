@@ -1,5 +1,6 @@
 // A loopback HTTP subscriber for tests, the demo and the bench. Each path under /hooks/{name} is a mailbox that
-// records what arrives, answers as scripted, and checks Standard Webhooks signatures when given the secret.
+// records what arrives, answers as scripted, checks Standard Webhooks signatures when given the secret, and checks
+// expected headers (e.g. the destination's credentials) when given `expectHeaders`.
 import { createServer } from "node:http";
 import { Webhook } from "standardwebhooks";
 
@@ -55,6 +56,11 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
           verified = false;
         }
       }
+      // Header names are case-insensitive (node lowercases them); values must match exactly.
+      const expected = Object.entries(box.config.expectHeaders ?? {});
+      const authorized = expected.length
+        ? expected.every(([header, value]) => req.headers[header.toLowerCase()] === value)
+        : null;
       const scripted = box.config.script?.[box.served] ?? box.config.otherwise ?? { status: 200 };
       box.served += 1;
       box.requests.push({
@@ -65,6 +71,7 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
         headers: req.headers,
         body,
         verified,
+        authorized,
         answered: scripted.status ?? 200,
       });
       reply(scripted.status ?? 200, scripted.body ?? { ok: true }, scripted.headers);
@@ -87,4 +94,25 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
         server.close(() => resolve(undefined));
       }),
   };
+}
+
+// `npm run sink`: a standalone loopback subscriber on :9000 that prints what arrives, for trying Syndic by hand.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const port = Number(process.env.PORT || 9000);
+  const sink = await startSink({ port });
+  console.log(`sink listening: ${sink.url}/hooks/<name>  (requests recorded at ${sink.url}/_requests/<name>)`);
+  const printed = new Map();
+  setInterval(() => {
+    for (const name of ["crm", "bi", "demo"]) {
+      const seen = printed.get(name) ?? 0;
+      const requests = sink.requests(name);
+      for (const request of requests.slice(seen)) {
+        console.log(
+          `${new Date(request.at).toISOString()} ${request.method} ${request.path} webhook-id=${request.headers["webhook-id"]}`,
+        );
+        console.log(`  ${request.body}`);
+      }
+      printed.set(name, requests.length);
+    }
+  }, 250);
 }
