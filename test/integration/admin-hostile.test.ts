@@ -1,0 +1,47 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, call } from "../helpers/api";
+
+async function subscriberCount(): Promise<number> {
+  return (await env.DB.prepare("SELECT count(*) AS n FROM subscribers").first<{ n: number }>())?.n ?? 0;
+}
+
+describe("admin API under hostile input", () => {
+  it("answers malformed JSON, wrong content types and wrong types with 4xx problems and stores nothing", async () => {
+    const before = await subscriberCount();
+    const malformed = await api("POST", "/v1/admin/subscribers", '{"name": "x",', undefined, {
+      "content-type": "application/json",
+    });
+    expect(malformed.status).toBe(400);
+    const form = await call("POST", "/v1/admin/subscribers", "name=x", undefined, {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(form.status).toBe(415);
+    expect(form.headers.get("content-type")).toBe("application/problem+json");
+    const wrongType = await api("POST", "/v1/admin/subscribers", { name: 42 });
+    expect(wrongType.status).toBe(422);
+    expect(wrongType.body.errors[0].path).toBe("/name");
+    const empty = await api("POST", "/v1/admin/subscribers", { name: "" });
+    expect(empty.status).toBe(422);
+    const huge = await api("POST", "/v1/admin/subscribers", { name: "x".repeat(2 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(await subscriberCount()).toBe(before);
+  });
+
+  it("answers unknown and malformed ids with 404 and 422", async () => {
+    expect((await api("GET", "/v1/admin/sources/src_00000000000000000000000000")).status).toBe(404);
+    expect((await api("GET", "/v1/admin/events/evt_00000000000000000000000000")).status).toBe(404);
+    expect((await api("GET", "/v1/admin/replays/rpl_00000000000000000000000000")).status).toBe(404);
+    const malformed = await api("GET", "/v1/admin/sources/' OR 1=1 --");
+    expect(malformed.status).toBe(422);
+    expect(malformed.body.errors[0].path).toBe("/params/id");
+    expect((await api("GET", "/v1/admin/deliveries?status=lost")).status).toBe(422);
+    expect((await api("GET", "/v1/admin/events?from=yesterday")).status).toBe(422);
+  });
+
+  it("ignores forged cursors instead of failing", async () => {
+    const res = await api("GET", "/v1/admin/subscribers?cursor=%27%3B%20DROP%20TABLE%20subscribers%3B--");
+    expect(res.status).toBe(200);
+    expect(Array.isArray(res.body.data)).toBe(true);
+  });
+});
