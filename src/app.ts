@@ -5,6 +5,7 @@ import { Problem, problemResponse } from "./lib/problem";
 import { admin } from "./routes/admin";
 import { docs } from "./routes/docs";
 import { health } from "./routes/health";
+import { notify } from "./routes/notify";
 import { publish } from "./routes/publish";
 import type { AppEnv } from "./routes/router";
 import { ui } from "./ui/dashboard";
@@ -26,6 +27,7 @@ app.use(
 app.route("/", health);
 app.route("/", docs);
 app.route("/", publish);
+app.route("/", notify);
 app.route("/v1/admin", admin);
 app.route("/", ui);
 

@@ -61,6 +61,10 @@ export function getSourceByKeyHash(db: D1Database, hash: string): Promise<Source
   return db.prepare("SELECT * FROM sources WHERE api_key_hash = ?").bind(hash).first<SourceRow>();
 }
 
+export function getSourceByNotifyHash(db: D1Database, hash: string): Promise<SourceRow | null> {
+  return db.prepare("SELECT * FROM sources WHERE notify_token_hash = ?").bind(hash).first<SourceRow>();
+}
+
 export function listSources(db: D1Database, limit: number, cursor?: string): Promise<Page<SourceRow>> {
   return listNewestFirst<SourceRow>(db, "sources", {}, limit, cursor);
 }

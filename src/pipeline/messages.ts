@@ -1,5 +1,8 @@
 /** Queue messages carry ids only: D1 holds the truth, a message just says "look at this now". */
-export type RouteMessage = { kind: "events"; event_ids: string[] } | { kind: "replay"; replay_id: string };
+export type RouteMessage =
+  | { kind: "events"; event_ids: string[] }
+  | { kind: "replay"; replay_id: string }
+  | { kind: "notify"; notification_id: string };
 
 export interface DeliverMessage {
   delivery_id: string;

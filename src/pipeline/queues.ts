@@ -1,9 +1,11 @@
 import { setStatus } from "../db/deliveries";
 import { markRouteFailed } from "../db/events";
+import { settleObject } from "../db/notifications";
 import { failReplay } from "../db/replays";
 import { logStep } from "../lib/log";
 import { deliverOne } from "./deliver";
 import type { DeliverMessage, RouteMessage } from "./messages";
+import { runNotification } from "./notify";
 import { runReplayPage } from "./replay";
 import { routeEvents } from "./route";
 
@@ -30,6 +32,7 @@ async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void
 
 async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
   if (body.kind === "replay") await runReplayPage(env, body.replay_id);
+  else if (body.kind === "notify") await runNotification(env, body.notification_id);
   else await routeEvents(env, body.event_ids);
 }
 
@@ -44,6 +47,8 @@ async function deadLetter(env: Env, queue: string, body: unknown): Promise<void>
   } else if (queue.includes("route")) {
     const message = body as RouteMessage;
     if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);
+    else if (message.kind === "notify")
+      await settleObject(env.DB, message.notification_id, { status: "failed", error: reason }, now);
     else await markRouteFailed(env.DB, message.event_ids, reason, now);
     logStep({ stage: "dead_letter", outcome: "route_failed", message: message.kind });
   } else {

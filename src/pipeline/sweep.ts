@@ -1,5 +1,6 @@
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { unroutedEventIds } from "../db/events";
+import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
 import { logStep } from "../lib/log";
 import { enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
 
@@ -9,17 +10,18 @@ const RESWEEP_AFTER_MS = 5 * 60 * 1000;
 const EVENTS_PER_MESSAGE = 100;
 
 /**
- * D1 is the ledger: events not yet routed and deliveries past due with no live lease are handed to the queues
+ * D1 is the ledger: events not yet routed, and deliveries and notifications past due with no live lease are handed to the queues
  * again. This is what makes a lost queue message, a crash or a failed send harmless.
  */
 export async function sweepDue(
   env: Env,
   now = Date.now(),
   options: { graceMs?: number } = {},
-): Promise<{ events: number; deliveries: number }> {
+): Promise<{ events: number; deliveries: number; notifications: number }> {
   const graceMs = options.graceMs ?? Number(env.SWEEP_GRACE_SECONDS || "60") * 1000;
   let events = 0;
   let deliveries = 0;
+  let notifications = 0;
   try {
     const eventIds = await unroutedEventIds(env.DB, now - graceMs, SWEEP_LIMIT);
     for (let i = 0; i < eventIds.length; i += EVENTS_PER_MESSAGE) {
@@ -35,9 +37,15 @@ export async function sweepDue(
       await markSwept(env.DB, group, now);
       deliveries += group.length;
     }
+    const notificationIds = await lostNotificationIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
+    for (const id of notificationIds) {
+      await env.ROUTE_QUEUE.send({ kind: "notify", notification_id: id } satisfies RouteMessage);
+      await markNotificationsSwept(env.DB, [id], now);
+      notifications += 1;
+    }
   } catch (error) {
-    logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, error: String(error) });
+    logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });
   }
-  logStep({ stage: "sweep", outcome: "done", events, deliveries, duration_ms: Date.now() - now });
-  return { events, deliveries };
+  logStep({ stage: "sweep", outcome: "done", events, deliveries, notifications, duration_ms: Date.now() - now });
+  return { events, deliveries, notifications };
 }

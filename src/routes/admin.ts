@@ -2,6 +2,7 @@ import { deliveries } from "./deliveries";
 import { destinations } from "./destinations";
 import { events } from "./events";
 import { requireAdmin, requireJsonBody } from "./middleware";
+import { notifications } from "./notifications";
 import { replays } from "./replays";
 import { newRouter } from "./router";
 import { sources } from "./sources";
@@ -12,6 +13,6 @@ import { subscriptions } from "./subscriptions";
 export const admin = newRouter();
 admin.use("*", requireAdmin, requireJsonBody);
 // Mounted one by one: a single chain makes TypeScript build a union too large to represent.
-for (const router of [sources, subscribers, destinations, subscriptions, events, deliveries, replays]) {
+for (const router of [sources, subscribers, destinations, subscriptions, events, deliveries, replays, notifications]) {
   admin.route("/", router);
 }

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { invalid, Problem } from "../lib/problem";
 import { parsePublishBody } from "../pipeline/formats";
 import { publishEvents } from "../pipeline/ingest";
+import { guardInbound } from "./inbound-guard";
 import { requireSource } from "./middleware";
 import { newRouter } from "./router";
 import { errorResponses } from "./schemas";
@@ -53,10 +54,11 @@ publish.post("/v1/events", requireSource, async (c) => {
       "content-type must be application/json, application/cloudevents+json or application/cloudevents-batch+json",
     );
   }
-  const text = await c.req.text();
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  await guardInbound(c.env, c.get("source")!, c.req.raw, raw);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder().decode(raw));
   } catch (error) {
     throw new Problem(400, "Bad Request", `the body is not valid JSON: ${(error as Error).message}`);
   }

@@ -11,6 +11,7 @@ import {
   updateSource,
   upsertEventTypes,
 } from "../db/sources";
+import { parseCidr } from "../lib/cidr";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
@@ -25,7 +26,15 @@ const EventType = z.object({
 });
 
 const Inbound = z.object({
-  ip_allowlist: z.array(z.string().max(64)).max(100).optional(),
+  ip_allowlist: z
+    .array(
+      z
+        .string()
+        .max(64)
+        .refine((value) => parseCidr(value) !== null, "must be an IP address or CIDR range"),
+    )
+    .max(100)
+    .optional(),
   hmac: z
     .object({
       header: z.string().min(1).max(200),

@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { sha256Hex } from "../auth/secrets";
+import { getSourceByNotifyHash } from "../db/sources";
+import { fieldErrors, invalid, Problem } from "../lib/problem";
+import { acceptNotification } from "../pipeline/notify";
+import { guardInbound } from "./inbound-guard";
+import type { AppEnv } from "./router";
+import { newRouter } from "./router";
+import { errorResponses } from "./schemas";
+
+const ObjectId = z.union([z.string().trim().min(1).max(256), z.number().int().transform(String)]);
+const Body = z.object({ id: ObjectId });
+
+/** The id comes from ?id=, a JSON body or a form body: whatever the origin platform can send. */
+function readId(c: Context<AppEnv>, raw: Uint8Array): string {
+  const fromQuery = c.req.query("id");
+  if (fromQuery !== undefined) {
+    const parsed = ObjectId.safeParse(fromQuery);
+    if (!parsed.success) throw invalid(fieldErrors(parsed.error, ["query", "id"]));
+    return parsed.data;
+  }
+  const type = c.req.header("content-type") ?? "";
+  const text = new TextDecoder().decode(raw);
+  let body: unknown = {};
+  if (/json/i.test(type)) {
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw new Problem(400, "Bad Request", `the body is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (/x-www-form-urlencoded/i.test(type)) {
+    body = Object.fromEntries(new URLSearchParams(text));
+  } else if (text.trim()) {
+    throw new Problem(415, "Unsupported Media Type", "send the id as ?id=, a JSON body or a form body");
+  }
+  const parsed = Body.safeParse(body);
+  if (!parsed.success) throw invalid(fieldErrors(parsed.error));
+  return parsed.data.id;
+}
+
+export const notify = newRouter();
+
+for (const method of ["get", "post"] as const) {
+  notify.openAPIRegistry.registerPath({
+    method,
+    path: "/v1/notify/{token}",
+    tags: ["notifications"],
+    summary: "ID-only notification: Syndic fetches the record from the origin and publishes it",
+    request: {
+      params: z.object({ token: z.string() }),
+      query: z.object({ id: z.string().optional() }),
+      ...(method === "post"
+        ? {
+            body: {
+              content: {
+                "application/json": { schema: Body },
+                "application/x-www-form-urlencoded": { schema: Body },
+              },
+            },
+          }
+        : {}),
+    },
+    responses: {
+      202: { description: "accepted", content: { "application/json": { schema: z.object({ id: z.string() }) } } },
+      ...errorResponses,
+    },
+  });
+}
+
+notify.on(["GET", "POST"], "/v1/notify/:token", async (c) => {
+  const token = c.req.param("token");
+  const source = token.length <= 200 ? await getSourceByNotifyHash(c.env.DB, await sha256Hex(token)) : null;
+  if (!source) throw new Problem(404, "Not Found", "unknown notify URL");
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  await guardInbound(c.env, source, c.req.raw, raw);
+  const objectId = readId(c, raw);
+  if (!source.fetch_config) throw new Problem(409, "Conflict", "this source has no fetch configuration to resolve ids");
+  return c.json({ id: await acceptNotification(c.env, source, objectId) }, 202);
+});
