@@ -8,7 +8,12 @@ const local = { ALLOW_INSECURE_URLS: "true" } as Env;
 describe("outbound URL policy", () => {
   it("allows only https to public hosts in production, naming the field otherwise", () => {
     expect(() => assertTargetUrls(production, [{ path: "/url", url: "https://crm.example/api" }])).not.toThrow();
-    for (const url of ["http://crm.example/api", "https://127.0.0.1:9000/x", "https://localhost/x", "https://[::1]/x"]) {
+    for (const url of [
+      "http://crm.example/api",
+      "https://127.0.0.1:9000/x",
+      "https://localhost/x",
+      "https://[::1]/x",
+    ]) {
       try {
         assertTargetUrls(production, [{ path: "/url", url }]);
         expect.unreachable(url);
