@@ -27,8 +27,8 @@ export default defineConfig(async () => {
             setupFiles: ["./test/helpers/apply-migrations.ts"],
             globalSetup: ["./test/helpers/global-sink.ts"],
             testTimeout: 60_000,
-            // Pipeline log lines are for operators; show them only for failing tests.
-            silent: "passed-only",
+            // Pipeline log lines are for operators, not for test output.
+            onConsoleLog: (log) => !log.startsWith('{"at":'),
           },
         },
         {
