@@ -28,7 +28,7 @@ export default defineConfig(async () => {
             globalSetup: ["./test/helpers/global-sink.ts"],
             testTimeout: 60_000,
             // Pipeline log lines are for operators, not for test output.
-            onConsoleLog: (log) => !log.startsWith('{"at":'),
+            onConsoleLog: (log: string) => !log.startsWith('{"at":'),
           },
         },
         {
