@@ -1,7 +1,7 @@
 /** Opaque, prefixed, time-sortable ids: 10 chars of millisecond time + 16 random, Crockford base32. */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "src" | "sub" | "dst" | "sbn" | "evt" | "dlv" | "ntf" | "arc" | "rpl";
+export type IdPrefix = "src" | "sub" | "dst" | "sbn" | "evt" | "dlv" | "ntf" | "arc" | "rpl" | "syn";
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = "";

@@ -2,7 +2,8 @@
 export type RouteMessage =
   | { kind: "events"; event_ids: string[] }
   | { kind: "replay"; replay_id: string }
-  | { kind: "notify"; notification_id: string };
+  | { kind: "notify"; notification_id: string }
+  | { kind: "sync"; sync_id: string };
 
 export interface DeliverMessage {
   delivery_id: string;

@@ -2,12 +2,14 @@ import { setStatus } from "../db/deliveries";
 import { markRouteFailed } from "../db/events";
 import { settleObject } from "../db/notifications";
 import { failReplay } from "../db/replays";
+import { setSyncStatus } from "../db/syncs";
 import { logStep } from "../lib/log";
 import { deliverOne } from "./deliver";
 import type { DeliverMessage, RouteMessage } from "./messages";
 import { runNotification } from "./notify";
 import { runReplayPage } from "./replay";
 import { routeEvents } from "./route";
+import { runSyncPage } from "./sync";
 
 /** Each message is acked or retried on its own: one bad message never sinks its batch-mates. */
 async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void>): Promise<void> {
@@ -31,9 +33,16 @@ async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void
 }
 
 async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
-  if (body.kind === "replay") await runReplayPage(env, body.replay_id);
-  else if (body.kind === "notify") await runNotification(env, body.notification_id);
-  else await routeEvents(env, body.event_ids);
+  switch (body.kind) {
+    case "replay":
+      return runReplayPage(env, body.replay_id);
+    case "notify":
+      return runNotification(env, body.notification_id);
+    case "sync":
+      return runSyncPage(env, body.sync_id);
+    default:
+      await routeEvents(env, body.event_ids);
+  }
 }
 
 /** Dead letters: a message that failed every retry marks its rows so the failure is visible, not silent. */
@@ -49,6 +58,8 @@ async function deadLetter(env: Env, queue: string, body: unknown): Promise<void>
     if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);
     else if (message.kind === "notify")
       await settleObject(env.DB, message.notification_id, { status: "failed", error: reason }, now);
+    else if (message.kind === "sync")
+      await setSyncStatus(env.DB, message.sync_id, "failed", `${reason}; resume it to continue`, now);
     else await markRouteFailed(env.DB, message.event_ids, reason, now);
     logStep({ stage: "dead_letter", outcome: "route_failed", message: message.kind });
   } else {

@@ -1,6 +1,7 @@
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { unroutedEventIds } from "../db/events";
 import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
+import { stalledSyncIds, touchSync } from "../db/syncs";
 import { logStep } from "../lib/log";
 import { enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
 
@@ -42,6 +43,10 @@ export async function sweepDue(
       await env.ROUTE_QUEUE.send({ kind: "notify", notification_id: id } satisfies RouteMessage);
       await markNotificationsSwept(env.DB, [id], now);
       notifications += 1;
+    }
+    for (const id of await stalledSyncIds(env.DB, now - RESWEEP_AFTER_MS, SWEEP_LIMIT)) {
+      await touchSync(env.DB, id, now);
+      await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: id } satisfies RouteMessage);
     }
   } catch (error) {
     logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });

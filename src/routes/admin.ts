@@ -8,11 +8,22 @@ import { newRouter } from "./router";
 import { sources } from "./sources";
 import { subscribers } from "./subscribers";
 import { subscriptions } from "./subscriptions";
+import { syncs } from "./syncs";
 
 /** Everything under /v1/admin takes the operator's ADMIN_TOKEN and JSON bodies. */
 export const admin = newRouter();
 admin.use("*", requireAdmin, requireJsonBody);
 // Mounted one by one: a single chain makes TypeScript build a union too large to represent.
-for (const router of [sources, subscribers, destinations, subscriptions, events, deliveries, replays, notifications]) {
+for (const router of [
+  sources,
+  subscribers,
+  destinations,
+  subscriptions,
+  events,
+  deliveries,
+  replays,
+  notifications,
+  syncs,
+]) {
   admin.route("/", router);
 }

@@ -1,0 +1,157 @@
+import { applyAuth } from "../auth/outbound";
+import { decryptJson } from "../auth/secrets";
+import { getSource } from "../db/sources";
+import { advanceSync, getSync, setSyncStatus } from "../db/syncs";
+import { logStep } from "../lib/log";
+import { Problem } from "../lib/problem";
+import type { Auth } from "../routes/schemas";
+import { USER_AGENT } from "./deliver";
+import { evaluate } from "./expressions";
+import type { IncomingEvent } from "./formats";
+import { publishEvents } from "./ingest";
+import type { RouteMessage } from "./messages";
+import { isRetryableStatus } from "./retry-policy";
+
+export type Pagination =
+  | { type: "cursor"; param: string; next: string }
+  | { type: "page"; param: string; start: number }
+  | { type: "none" };
+
+/** What a sync pages through; `auth_enc` is the origin credential, sealed like every other. */
+export interface SyncConfig {
+  list_url: string;
+  headers: Record<string, string>;
+  pagination: Pagination;
+  items: string;
+  id: string;
+  event_type: string;
+  max_pages: number;
+  auth_enc: string;
+}
+
+const FETCH_TIMEOUT_MS = 30_000;
+const PUBLISH_CHUNK = 500;
+
+export class RetryableSyncError extends Error {}
+
+function pageUrl(config: SyncConfig, cursor: string | null): string {
+  const url = new URL(config.list_url);
+  const { pagination } = config;
+  if (pagination.type === "cursor" && cursor) url.searchParams.set(pagination.param, cursor);
+  if (pagination.type === "page") url.searchParams.set(pagination.param, cursor ?? String(pagination.start));
+  return url.toString();
+}
+
+async function fetchPage(env: Env, config: SyncConfig, cursor: string | null): Promise<unknown> {
+  const auth = await decryptJson<Auth>(env.SECRETS_KEY, config.auth_enc);
+  const request = await applyAuth(
+    {
+      url: pageUrl(config, cursor),
+      method: "GET",
+      headers: { accept: "application/json", "user-agent": USER_AGENT, ...config.headers },
+      body: "",
+    },
+    auth,
+  );
+  let response: Response;
+  try {
+    response = await fetch(request.url, {
+      headers: request.headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new RetryableSyncError(`origin list endpoint unreachable: ${(error as Error).message}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    const message = `origin list endpoint answered ${response.status}`;
+    throw isRetryableStatus(response.status)
+      ? new RetryableSyncError(message)
+      : new Problem(response.status, "Origin error", message);
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new Problem(502, "Origin error", "origin list endpoint answered a body that is not JSON");
+  }
+}
+
+async function nextCursor(syncId: string, config: SyncConfig, body: unknown, cursor: string | null, items: number) {
+  const { pagination } = config;
+  if (pagination.type === "none" || items === 0) return null;
+  if (pagination.type === "page") return String(Number(cursor ?? pagination.start) + 1);
+  const next = await evaluate(`${syncId}:next`, pagination.next, body);
+  return next === undefined || next === null || next === "" || next === cursor ? null : String(next);
+}
+
+/**
+ * One page of a bulk sync: fetch, publish each record as an event (deduplicated per sync and record id), advance
+ * the cursor and queue the next page. Retryable origin errors throw, so the queue retries the page with backoff.
+ */
+export async function runSyncPage(env: Env, syncId: string): Promise<void> {
+  const sync = await getSync(env.DB, syncId);
+  if (sync?.status !== "running") return;
+  const started = Date.now();
+  const config = JSON.parse(sync.config) as SyncConfig;
+  const source = await getSource(env.DB, sync.source_id);
+  if (!source) {
+    await setSyncStatus(env.DB, syncId, "failed", "the source was deleted", Date.now());
+    return;
+  }
+  try {
+    const body = await fetchPage(env, config, sync.cursor);
+    const items = await evaluate(`${syncId}:items`, config.items, body);
+    const records = items === undefined ? [] : Array.isArray(items) ? items : [items];
+    const events: IncomingEvent[] = [];
+    for (const record of records) {
+      const id = await evaluate(`${syncId}:id`, config.id, record);
+      if (id === undefined || id === null || typeof id === "object") {
+        throw new Problem(422, "Unprocessable record", `a record has no usable id (${config.id})`);
+      }
+      events.push({
+        externalId: `sync:${syncId}:${id}`,
+        type: config.event_type,
+        source: null,
+        subject: String(id),
+        time: null,
+        data: record,
+        extensions: {},
+      });
+    }
+    let published = 0;
+    for (let i = 0; i < events.length; i += PUBLISH_CHUNK) {
+      published += (await publishEvents(env, source, events.slice(i, i + PUBLISH_CHUNK))).accepted;
+    }
+    const next = await nextCursor(syncId, config, body, sync.cursor, records.length);
+    const done = next === null || sync.pages + 1 >= config.max_pages;
+    const advanced = await advanceSync(
+      env.DB,
+      syncId,
+      sync.cursor,
+      next ?? sync.cursor,
+      records.length,
+      published,
+      done,
+      Date.now(),
+    );
+    logStep({
+      stage: "sync",
+      outcome: done ? "completed" : "page_done",
+      sync_id: syncId,
+      page: sync.pages + 1,
+      records: records.length,
+      published,
+      duration_ms: Date.now() - started,
+    });
+    if (advanced && !done) await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: syncId } satisfies RouteMessage);
+  } catch (error) {
+    if (error instanceof RetryableSyncError) {
+      logStep({ stage: "sync", outcome: "page_retry", sync_id: syncId, error: error.message });
+      throw error;
+    }
+    const detail = error instanceof Problem ? (error.detail ?? error.title) : String(error);
+    await setSyncStatus(env.DB, syncId, "failed", detail, Date.now());
+    logStep({ stage: "sync", outcome: "failed", sync_id: syncId, error: detail });
+  }
+}
