@@ -69,7 +69,17 @@ export async function startRelay({ port = 8787, persistTo = join(ROOT, ".wrangle
       cwd: ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...secretsEnv, WRANGLER_SEND_METRICS: "false", CI: "true" },
+      // VSCODE_INSPECTOR_OPTIONS: without it, wrangler's devtools proxy posts every runtime message (each log line,
+      // each D1 call) to its node side over a new loopback connection that workerd leaves in CLOSE-WAIT: ~20 sockets
+      // per delivery here, so a busy relay hits the open-file limit after about 1,000 deliveries and stops answering.
+      // Wrangler skips the inspector when it sees this variable (as in a VS Code debug terminal); the Worker is unchanged.
+      env: {
+        ...process.env,
+        ...secretsEnv,
+        VSCODE_INSPECTOR_OPTIONS: process.env.VSCODE_INSPECTOR_OPTIONS ?? "{}",
+        WRANGLER_SEND_METRICS: "false",
+        CI: "true",
+      },
     },
   );
   const output = [];

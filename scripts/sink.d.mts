@@ -2,11 +2,19 @@ export interface Scripted {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this many milliseconds (the request is recorded on arrival): a slow destination. */
+  delayMs?: number;
 }
 export interface MailboxConfig {
   secret?: string;
   script?: Scripted[];
   otherwise?: Scripted;
+  /** Headers every request must carry (names case-insensitive, values exact); recorded as `authorized`. */
+  expectHeaders?: Record<string, string>;
+  /** Act as an OAuth 2 token endpoint: each unscripted request gets a new numbered token `<mailbox>-<n>`. */
+  issueTokens?: { expiresIn?: number };
+  /** Answer 401 (unless scripted) when the bearer token was not issued by this mailbox or has expired; see `authorized`. */
+  acceptTokensFrom?: string;
 }
 export interface RecordedRequest {
   at: number;
@@ -16,6 +24,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   verified: boolean | null;
+  /** Whether every `expectHeaders` entry matched; null when none are configured. */
+  authorized: boolean | null;
   answered: number;
 }
 export interface Sink {

@@ -5,8 +5,11 @@ import { createServer } from "node:http";
 import { Webhook } from "standardwebhooks";
 
 /**
- * @typedef {{ status?: number, headers?: Record<string, string>, body?: string }} Scripted
+ * @typedef {{ status?: number, headers?: Record<string, string>, body?: string, delayMs?: number }} Scripted
  * @typedef {{ secret?: string, script?: Scripted[], otherwise?: Scripted, expectHeaders?: Record<string, string> }} MailboxConfig
+ * MailboxConfig may also hold `issueTokens: { expiresIn?: number }` (the mailbox is an OAuth 2 token endpoint that
+ * hands out numbered tokens) and `acceptTokensFrom: "<mailbox>"` (401 unless the bearer token is one that mailbox
+ * issued and has not expired); a scripted answer still comes first.
  */
 
 export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
@@ -15,10 +18,17 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
   const mailbox = (name) => {
     let box = mailboxes.get(name);
     if (!box) {
-      box = { config: {}, requests: [], served: 0 };
+      box = { config: {}, requests: [], served: 0, issued: new Map() };
       mailboxes.set(name, box);
     }
     return box;
+  };
+
+  const issueToken = (box, name) => {
+    const expiresIn = box.config.issueTokens.expiresIn ?? 3600;
+    const token = `${name}-${box.issued.size + 1}`;
+    box.issued.set(token, Date.now() + expiresIn * 1000);
+    return { status: 200, body: JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: expiresIn }) };
   };
 
   const server = createServer((req, res) => {
@@ -58,10 +68,18 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
       }
       // Header names are case-insensitive (node lowercases them); values must match exactly.
       const expected = Object.entries(box.config.expectHeaders ?? {});
-      const authorized = expected.length
+      const headersOk = expected.length
         ? expected.every(([header, value]) => req.headers[header.toLowerCase()] === value)
         : null;
-      const scripted = box.config.script?.[box.served] ?? box.config.otherwise ?? { status: 200 };
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+      const tokenOk = box.config.acceptTokensFrom
+        ? (mailbox(box.config.acceptTokensFrom).issued.get(bearer) ?? 0) > Date.now()
+        : null;
+      const authorized = tokenOk === null ? headersOk : tokenOk && headersOk !== false;
+      const scripted = box.config.script?.[box.served] ??
+        (tokenOk === false ? { status: 401, body: '{"error":"invalid_token"}' } : null) ??
+        (box.config.issueTokens ? issueToken(box, name) : null) ??
+        box.config.otherwise ?? { status: 200 };
       box.served += 1;
       box.requests.push({
         at: Date.now(),
@@ -74,7 +92,13 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
         authorized,
         answered: scripted.status ?? 200,
       });
-      reply(scripted.status ?? 200, scripted.body ?? { ok: true }, scripted.headers);
+      const answer = () => {
+        // The caller may have given up (timeout) or died meanwhile: nothing left to answer.
+        if (res.destroyed) return;
+        reply(scripted.status ?? 200, scripted.body ?? { ok: true }, scripted.headers);
+      };
+      if (scripted.delayMs) setTimeout(answer, scripted.delayMs);
+      else answer();
     });
   });
   await new Promise((resolve) => server.listen(port, host, resolve));

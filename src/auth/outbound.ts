@@ -1,4 +1,10 @@
 import type { Auth } from "../routes/schemas";
+import { AuthConfigError, signJwt } from "./jwt";
+import { oauth1Header } from "./oauth1";
+import { dropOAuth2Token, oauth2Token } from "./oauth2";
+
+export { AuthConfigError } from "./jwt";
+export { TokenError } from "./oauth2";
 
 export interface OutboundRequest {
   url: string;
@@ -7,11 +13,57 @@ export interface OutboundRequest {
   body: string;
 }
 
-/** Thrown when a destination's auth cannot be applied; the attempt records it and does not retry. */
-export class AuthUnavailable extends Error {}
+export interface CachedToken {
+  token: string;
+  /** Epoch ms after which the issuer no longer accepts the token. */
+  expiresAt: number;
+  /** Epoch ms from which a new token is fetched; the old one still serves if that fails. */
+  refreshAt: number;
+}
 
-/** Adds the destination's credentials to the request. Never touches storage: the caller decrypts `auth`. */
-export async function applyAuth(request: OutboundRequest, auth: Auth): Promise<OutboundRequest> {
+/** Where OAuth 2 tokens live between requests. auth/ never touches storage: the caller supplies this. */
+export interface TokenCache {
+  get(key: string): Promise<CachedToken | null>;
+  put(key: string, value: CachedToken): Promise<void>;
+  drop(key: string): Promise<void>;
+}
+
+export interface AuthContext {
+  tokens: TokenCache;
+  now?: () => number;
+}
+
+/** A cache private to this isolate, for callers with no storage at hand. */
+export function memoryTokenCache(): TokenCache {
+  const entries = new Map<string, CachedToken>();
+  return {
+    get: async (key) => entries.get(key) ?? null,
+    put: async (key, value) => {
+      entries.set(key, value);
+    },
+    drop: async (key) => {
+      entries.delete(key);
+    },
+  };
+}
+
+const isolateContext: AuthContext = { tokens: memoryTokenCache() };
+
+function withHeader(request: OutboundRequest, name: string, value: string): OutboundRequest {
+  const headers = Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.toLowerCase() !== name));
+  return { ...request, headers: { ...headers, [name]: value } };
+}
+
+/**
+ * Adds the credentials to the request. The caller decrypts `auth`. Throws `TokenError` when an OAuth 2 token
+ * cannot be had, and `AuthConfigError` for a config that can never work.
+ */
+export async function applyAuth(
+  request: OutboundRequest,
+  auth: Auth,
+  context: AuthContext = isolateContext,
+): Promise<OutboundRequest> {
+  const now = context.now ?? Date.now;
   switch (auth.type) {
     case "none":
       return request;
@@ -27,7 +79,25 @@ export async function applyAuth(request: OutboundRequest, auth: Auth): Promise<O
     }
     case "bearer":
       return { ...request, headers: { ...request.headers, authorization: `Bearer ${auth.token}` } };
-    default:
-      throw new AuthUnavailable(`auth type ${auth.type} is not available for pushes yet`);
+    case "oauth2":
+      return withHeader(request, "authorization", `Bearer ${await oauth2Token(auth, context)}`);
+    case "oauth1":
+      return withHeader(request, "authorization", oauth1Header(request, auth, now()));
+    case "jwt":
+      return withHeader(request, "authorization", `Bearer ${await signJwt(auth, now())}`);
+    default: {
+      const unknown: never = auth;
+      throw new AuthConfigError(`unknown auth type ${(unknown as { type: string }).type}`);
+    }
   }
+}
+
+/**
+ * After the target answered 401: forgets credentials that may have gone stale and says whether sending again can
+ * help. Only an OAuth 2 token can be renewed; every other credential would be sent again unchanged.
+ */
+export async function forgetCredentials(auth: Auth, context: AuthContext = isolateContext): Promise<boolean> {
+  if (auth.type !== "oauth2") return false;
+  await dropOAuth2Token(auth, context);
+  return true;
 }

@@ -1,4 +1,12 @@
-import { AuthUnavailable, applyAuth, type OutboundRequest } from "../auth/outbound";
+import { TOKEN_REQUEST_TIMEOUT_MS } from "../auth/oauth2";
+import {
+  AuthConfigError,
+  type AuthContext,
+  applyAuth,
+  forgetCredentials,
+  type OutboundRequest,
+  TokenError,
+} from "../auth/outbound";
 import { decrypt, decryptJson } from "../auth/secrets";
 import { webhookHeaders } from "../auth/signature";
 import {
@@ -14,6 +22,7 @@ import {
 import { type DestinationRow, disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
 import { getEvent } from "../db/events";
 import { getSubscription } from "../db/subscriptions";
+import { sharedAuthContext } from "../db/tokens";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import type { Auth } from "../routes/schemas";
@@ -28,6 +37,13 @@ const EXCERPT_BYTES = 1024;
 const EARLY_SLACK_MS = 2000;
 /** Time beyond the request timeout before the sweeper may assume a claimed attempt died with its worker. */
 const LEASE_SLACK_MS = 30_000;
+
+/** The longest an attempt may take: with OAuth 2, a token request and, after a 401, a second token and push. */
+function attemptBudgetMs(destination: DestinationRow): number {
+  return destination.auth_type === "oauth2"
+    ? 2 * (TOKEN_REQUEST_TIMEOUT_MS + destination.timeout_ms)
+    : destination.timeout_ms;
+}
 
 async function readExcerpt(response: Response): Promise<string> {
   if (!response.body) return "";
@@ -50,11 +66,25 @@ async function readExcerpt(response: Response): Promise<string> {
   return new TextDecoder().decode(bytes.subarray(0, EXCERPT_BYTES));
 }
 
-async function buildRequest(env: Env, delivery: DeliveryRow, destination: DestinationRow): Promise<OutboundRequest> {
+interface Credentials {
+  auth: Auth;
+  secret: string;
+}
+
+async function loadCredentials(env: Env, destination: DestinationRow): Promise<Credentials> {
   const [auth, secret] = await Promise.all([
     decryptJson<Auth>(env.SECRETS_KEY, destination.auth_enc),
     decrypt(env.SECRETS_KEY, destination.signing_secret_enc),
   ]);
+  return { auth, secret };
+}
+
+async function buildRequest(
+  delivery: DeliveryRow,
+  destination: DestinationRow,
+  { auth, secret }: Credentials,
+  context: AuthContext,
+): Promise<OutboundRequest> {
   const body = delivery.payload ?? "null";
   const request: OutboundRequest = {
     url: destination.url,
@@ -67,7 +97,7 @@ async function buildRequest(env: Env, delivery: DeliveryRow, destination: Destin
     },
     body,
   };
-  return applyAuth(request, auth);
+  return applyAuth(request, auth, context);
 }
 
 interface Sent {
@@ -104,6 +134,42 @@ async function send(request: OutboundRequest, timeoutMs: number): Promise<Sent> 
       excerpt: null,
       retryAfter: null,
       durationMs: Date.now() - started,
+    };
+  }
+}
+
+interface AttemptResult extends Sent {
+  /** Set when the credentials could not be produced and nothing was sent. */
+  authFailed?: { retryable: boolean };
+}
+
+/**
+ * Builds, authenticates and sends the push. A 401 to renewable credentials (an OAuth 2 token the destination
+ * stopped accepting) is answered by fetching them again and sending once more, within the same attempt.
+ */
+async function attemptSend(env: Env, delivery: DeliveryRow, destination: DestinationRow): Promise<AttemptResult> {
+  const started = Date.now();
+  const context = sharedAuthContext(env);
+  const credentials = await loadCredentials(env, destination);
+  try {
+    const first = await send(await buildRequest(delivery, destination, credentials, context), destination.timeout_ms);
+    if (first.statusCode !== 401 || !(await forgetCredentials(credentials.auth, context))) return first;
+    const second = await send(await buildRequest(delivery, destination, credentials, context), destination.timeout_ms);
+    return {
+      ...second,
+      error: second.statusCode === 401 ? "HTTP 401, again with freshly fetched credentials" : second.error,
+      durationMs: first.durationMs + second.durationMs,
+    };
+  } catch (error) {
+    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;
+    const retryable = error instanceof TokenError && error.retryable;
+    return {
+      statusCode: null,
+      error: error.message,
+      excerpt: null,
+      retryAfter: error instanceof TokenError ? error.retryAfter : null,
+      durationMs: Date.now() - started,
+      authFailed: { retryable },
     };
   }
 }
@@ -177,22 +243,23 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
     return skip("held");
   }
   if (
-    !(await claimAttempt(env.DB, deliveryId, delivery.attempts, now + destination.timeout_ms + LEASE_SLACK_MS, now))
+    !(await claimAttempt(
+      env.DB,
+      deliveryId,
+      delivery.attempts,
+      now + attemptBudgetMs(destination) + LEASE_SLACK_MS,
+      now,
+    ))
   ) {
     return skip("claimed_elsewhere");
   }
   const attempt = delivery.attempts + 1;
 
-  let sent: Sent;
-  let decision: Decision;
-  try {
-    sent = await send(await buildRequest(env, delivery, destination), destination.timeout_ms);
-    decision = decide(delivery, destination, attempt, sent, Date.now());
-  } catch (error) {
-    if (!(error instanceof AuthUnavailable)) throw error;
-    sent = { statusCode: null, error: error.message, excerpt: null, retryAfter: null, durationMs: 0 };
-    decision = { outcome: "dead", delaySeconds: null, disableReason: null };
-  }
+  const sent = await attemptSend(env, delivery, destination);
+  const decision: Decision =
+    sent.authFailed?.retryable === false
+      ? { outcome: "dead", delaySeconds: null, disableReason: null }
+      : decide(delivery, destination, attempt, sent, Date.now());
   const finished = Date.now();
   const nextAttemptAt = decision.delaySeconds !== null ? finished + decision.delaySeconds * 1000 : null;
   const follow = decision.outcome === "sent" ? await nextStep(env, delivery, finished) : null;

@@ -1,4 +1,4 @@
-import { applyAuth } from "../auth/outbound";
+import { AuthConfigError, applyAuth, type OutboundRequest, TokenError } from "../auth/outbound";
 import {
   claimObject,
   getNotification,
@@ -7,6 +7,7 @@ import {
   settleObject,
 } from "../db/notifications";
 import { getSource, type SourceRow } from "../db/sources";
+import { sharedAuthContext } from "../db/tokens";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
@@ -52,20 +53,33 @@ interface Fetched {
   json?: unknown;
   error?: string;
   retryAfter: number | null;
+  /** Set when nothing was sent and asking again cannot help (no fetch config, credentials refused). */
+  permanent?: boolean;
 }
 
 async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promise<Fetched> {
   const config = await sourceConfig(env, source);
-  if (!config.fetch) return { status: null, error: "the source has no fetch configuration", retryAfter: null };
-  const request = await applyAuth(
-    {
-      url: config.fetch.url.replaceAll("{id}", encodeURIComponent(objectId)),
-      method: config.fetch.method,
-      headers: { accept: "application/json", "user-agent": USER_AGENT, ...config.fetch.headers },
-      body: "",
-    },
-    config.fetchAuth,
-  );
+  if (!config.fetch) {
+    return { status: null, error: "the source has no fetch configuration", retryAfter: null, permanent: true };
+  }
+  let request: OutboundRequest;
+  try {
+    request = await applyAuth(
+      {
+        url: config.fetch.url.replaceAll("{id}", encodeURIComponent(objectId)),
+        method: config.fetch.method,
+        headers: { accept: "application/json", "user-agent": USER_AGENT, ...config.fetch.headers },
+        body: "",
+      },
+      config.fetchAuth,
+      sharedAuthContext(env),
+    );
+  } catch (error) {
+    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;
+    const retryable = error instanceof TokenError && error.retryable;
+    const retryAfter = error instanceof TokenError ? error.retryAfter : null;
+    return { status: null, error: error.message, retryAfter, permanent: !retryable };
+  }
   try {
     const response = await fetch(request.url, {
       method: request.method,
@@ -154,8 +168,7 @@ export async function runNotification(env: Env, id: string): Promise<void> {
     await settleObject(env.DB, id, { status: "not_found", last_status_code: 404, error: fetched.error }, finished);
     return log("not_found");
   }
-  const retryable =
-    fetched.status === null ? !fetched.error?.includes("no fetch configuration") : isRetryableStatus(fetched.status);
+  const retryable = fetched.status === null ? !fetched.permanent : isRetryableStatus(fetched.status);
   if (!retryable || attempt >= NOTIFY_MAX_ATTEMPTS) {
     await settleObject(
       env.DB,

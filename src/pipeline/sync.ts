@@ -1,7 +1,8 @@
-import { applyAuth } from "../auth/outbound";
+import { applyAuth, TokenError } from "../auth/outbound";
 import { decryptJson } from "../auth/secrets";
 import { getSource } from "../db/sources";
 import { advanceSync, getSync, setSyncStatus } from "../db/syncs";
+import { sharedAuthContext } from "../db/tokens";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
 import type { Auth } from "../routes/schemas";
@@ -52,7 +53,10 @@ async function fetchPage(env: Env, config: SyncConfig, cursor: string | null): P
       body: "",
     },
     auth,
-  );
+    sharedAuthContext(env),
+  ).catch((error) => {
+    throw error instanceof TokenError && error.retryable ? new RetryableSyncError(error.message) : error;
+  });
   let response: Response;
   try {
     response = await fetch(request.url, {
