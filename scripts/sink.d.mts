@@ -1,6 +1,7 @@
 export interface Scripted {
   status?: number;
   headers?: Record<string, string>;
+  /** "{n}" is replaced by the request's number in its mailbox (1, 2, …), e.g. to hand out new record ids. */
   body?: string;
   /** Answer only after this many milliseconds (the request is recorded on arrival): a slow destination. */
   delayMs?: number;

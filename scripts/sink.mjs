@@ -95,7 +95,9 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
       const answer = () => {
         // The caller may have given up (timeout) or died meanwhile: nothing left to answer.
         if (res.destroyed) return;
-        reply(scripted.status ?? 200, scripted.body ?? { ok: true }, scripted.headers);
+        // "{n}" in a scripted body becomes this request's number in the mailbox: a CRM handing out new ids.
+        const body = scripted.body?.replaceAll("{n}", String(box.served));
+        reply(scripted.status ?? 200, body ?? { ok: true }, scripted.headers);
       };
       if (scripted.delayMs) setTimeout(answer, scripted.delayMs);
       else answer();

@@ -23,6 +23,9 @@ export interface DeliveryRow {
   created_at: number;
   updated_at: number;
   sent_at: number | null;
+  /** Set for identity steps: where the request went (the destination URL for a create, update.url otherwise). */
+  request_url: string | null;
+  request_method: string | null;
 }
 
 export interface AttemptRow {
@@ -101,6 +104,37 @@ export async function claimAttempt(
     .bind(leaseUntil, now, id, attemptsSeen)
     .run();
   return (result.meta.changes ?? 0) === 1;
+}
+
+/** Moves a due delivery's time on without spending an attempt (it waits for another delivery's identity create). */
+export async function postponeDelivery(
+  db: D1Database,
+  id: string,
+  attemptsSeen: number,
+  nextAttemptAt: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET next_attempt_at = ?, swept_at = NULL, updated_at = ?
+       WHERE id = ? AND attempts = ? AND status IN ('ready', 'retrying') AND (lease_until IS NULL OR lease_until <= ?)`,
+    )
+    .bind(nextAttemptAt, now, id, attemptsSeen, now)
+    .run();
+  return (result.meta.changes ?? 0) === 1;
+}
+
+/** The request an identity step actually made, kept with the delivery so it can be shown and resent as built. */
+export function recordRequest(
+  db: D1Database,
+  deliveryId: string,
+  payload: string,
+  url: string,
+  method: string,
+): D1PreparedStatement {
+  return db
+    .prepare("UPDATE deliveries SET payload = ?, request_url = ?, request_method = ? WHERE id = ?")
+    .bind(payload, url, method, deliveryId);
 }
 
 export interface AttemptOutcome {

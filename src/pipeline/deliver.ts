@@ -16,17 +16,29 @@ import {
   getDelivery,
   holdDestinationDeliveries,
   insertDeliveries,
+  postponeDelivery,
   recordAttempt,
+  recordRequest,
   setStatus,
 } from "../db/deliveries";
 import { type DestinationRow, disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
 import { getEvent } from "../db/events";
-import { getSubscription } from "../db/subscriptions";
+import { getSubscription, type SubscriptionRow } from "../db/subscriptions";
 import { sharedAuthContext } from "../db/tokens";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import type { Auth } from "../routes/schemas";
 import { loadCloudEvent } from "./event-body";
+import {
+  CREATE_RESPONSE_BYTES,
+  IDENTITY_WAIT_S,
+  IdentityError,
+  type IdentityPlan,
+  identityOf,
+  planIdentity,
+  settleCreate,
+  type Target,
+} from "./identity";
 import { enqueueDeliveries, MAX_QUEUE_DELAY_S } from "./messages";
 import { DISABLE_AFTER_MS, isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
 import { newStepDelivery } from "./steps";
@@ -45,12 +57,13 @@ function attemptBudgetMs(destination: DestinationRow): number {
     : destination.timeout_ms;
 }
 
-async function readExcerpt(response: Response): Promise<string> {
+/** The first `limit` bytes of the response body, as text; the rest is not read. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  while (size < EXCERPT_BYTES) {
+  while (size < limit) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
@@ -63,7 +76,7 @@ async function readExcerpt(response: Response): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  return new TextDecoder().decode(bytes.subarray(0, EXCERPT_BYTES));
+  return new TextDecoder().decode(bytes.subarray(0, limit));
 }
 
 interface Credentials {
@@ -81,14 +94,14 @@ async function loadCredentials(env: Env, destination: DestinationRow): Promise<C
 
 async function buildRequest(
   delivery: DeliveryRow,
+  { url, method, body }: Target,
   destination: DestinationRow,
   { auth, secret }: Credentials,
   context: AuthContext,
 ): Promise<OutboundRequest> {
-  const body = delivery.payload ?? "null";
   const request: OutboundRequest = {
-    url: destination.url,
-    method: destination.method,
+    url,
+    method,
     headers: {
       ...(JSON.parse(destination.headers) as Record<string, string>),
       "content-type": "application/json",
@@ -104,11 +117,13 @@ interface Sent {
   statusCode: number | null;
   error: string | null;
   excerpt: string | null;
+  /** The response body up to the limit asked for (the excerpt's length unless a create needs the new id). */
+  body: string | null;
   retryAfter: number | null;
   durationMs: number;
 }
 
-async function send(request: OutboundRequest, timeoutMs: number): Promise<Sent> {
+async function send(request: OutboundRequest, timeoutMs: number, bodyLimit: number): Promise<Sent> {
   const started = Date.now();
   try {
     const response = await fetch(request.url, {
@@ -118,11 +133,12 @@ async function send(request: OutboundRequest, timeoutMs: number): Promise<Sent> 
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const excerpt = await readExcerpt(response).catch(() => "");
+    const body = await readPrefix(response, Math.max(bodyLimit, EXCERPT_BYTES)).catch(() => "");
     return {
       statusCode: response.status,
       error: response.ok ? null : `HTTP ${response.status}`,
-      excerpt,
+      excerpt: body.slice(0, EXCERPT_BYTES),
+      body,
       retryAfter: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
       durationMs: Date.now() - started,
     };
@@ -132,6 +148,7 @@ async function send(request: OutboundRequest, timeoutMs: number): Promise<Sent> 
       statusCode: null,
       error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}`,
       excerpt: null,
+      body: null,
       retryAfter: null,
       durationMs: Date.now() - started,
     };
@@ -147,14 +164,22 @@ interface AttemptResult extends Sent {
  * Builds, authenticates and sends the push. A 401 to renewable credentials (an OAuth 2 token the destination
  * stopped accepting) is answered by fetching them again and sending once more, within the same attempt.
  */
-async function attemptSend(env: Env, delivery: DeliveryRow, destination: DestinationRow): Promise<AttemptResult> {
+async function attemptSend(
+  env: Env,
+  delivery: DeliveryRow,
+  target: Target,
+  destination: DestinationRow,
+  bodyLimit: number,
+): Promise<AttemptResult> {
   const started = Date.now();
   const context = sharedAuthContext(env);
   const credentials = await loadCredentials(env, destination);
+  const attemptOnce = async () =>
+    send(await buildRequest(delivery, target, destination, credentials, context), destination.timeout_ms, bodyLimit);
   try {
-    const first = await send(await buildRequest(delivery, destination, credentials, context), destination.timeout_ms);
+    const first = await attemptOnce();
     if (first.statusCode !== 401 || !(await forgetCredentials(credentials.auth, context))) return first;
-    const second = await send(await buildRequest(delivery, destination, credentials, context), destination.timeout_ms);
+    const second = await attemptOnce();
     return {
       ...second,
       error: second.statusCode === 401 ? "HTTP 401, again with freshly fetched credentials" : second.error,
@@ -167,6 +192,7 @@ async function attemptSend(env: Env, delivery: DeliveryRow, destination: Destina
       statusCode: null,
       error: error.message,
       excerpt: null,
+      body: null,
       retryAfter: error instanceof TokenError ? error.retryAfter : null,
       durationMs: Date.now() - started,
       authFailed: { retryable },
@@ -205,19 +231,28 @@ function decide(
 }
 
 /** Step n+1 of the event, created only now that step n has been sent. */
-async function nextStep(env: Env, delivery: DeliveryRow, now: number) {
-  if (!delivery.chain) return null;
-  const [subscription, eventRow] = await Promise.all([
-    getSubscription(env.DB, delivery.subscription_id),
-    getEvent(env.DB, delivery.event_id),
-  ]);
-  if (!subscription || !eventRow) return null;
+async function nextStep(env: Env, delivery: DeliveryRow, subscription: SubscriptionRow | null, now: number) {
+  if (!delivery.chain || !subscription) return null;
+  const eventRow = await getEvent(env.DB, delivery.event_id);
+  if (!eventRow) return null;
   const event = await loadCloudEvent(env, eventRow);
   return newStepDelivery(
     { event, subscription, generation: delivery.generation, chain: true, now },
     delivery.step + 1,
     newId("dlv", now),
   );
+}
+
+/**
+ * Another delivery is creating this person at the destination: look again shortly, without spending an attempt.
+ * The row's due time moves too, so the sweeper finds it if this message is lost.
+ */
+async function waitForIdentity(env: Env, delivery: DeliveryRow, now: number): Promise<void> {
+  const due = now + IDENTITY_WAIT_S * 1000;
+  if (await postponeDelivery(env.DB, delivery.id, delivery.attempts, due, now)) {
+    await enqueueDeliveries(env, [delivery.id], IDENTITY_WAIT_S);
+  }
+  logStep({ stage: "deliver", outcome: "waiting_for_identity", delivery_id: delivery.id, event_id: delivery.event_id });
 }
 
 /**
@@ -233,7 +268,10 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
   if ((delivery.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) return skip("not_due_yet");
   if (delivery.lease_until !== null && delivery.lease_until > now) return skip("in_flight");
 
-  const destination = delivery.destination_id ? await getDestination(env.DB, delivery.destination_id) : null;
+  const [destination, subscription] = await Promise.all([
+    delivery.destination_id ? getDestination(env.DB, delivery.destination_id) : null,
+    getSubscription(env.DB, delivery.subscription_id),
+  ]);
   if (!destination) {
     await setStatus(env.DB, deliveryId, "dead", "the destination was deleted", now);
     return skip("dead_no_destination");
@@ -242,27 +280,58 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
     await setStatus(env.DB, deliveryId, "held", null, now);
     return skip("held");
   }
-  if (
-    !(await claimAttempt(
-      env.DB,
-      deliveryId,
-      delivery.attempts,
-      now + attemptBudgetMs(destination) + LEASE_SLACK_MS,
-      now,
-    ))
-  ) {
+  const leaseUntil = now + attemptBudgetMs(destination) + LEASE_SLACK_MS;
+  const identity = identityOf(subscription, delivery.step);
+  let plan: IdentityPlan | null = null;
+  if (identity && subscription) {
+    try {
+      plan = await planIdentity(env, delivery, subscription, identity, destination, leaseUntil, now);
+    } catch (error) {
+      if (!(error instanceof IdentityError)) throw error;
+      await setStatus(env.DB, deliveryId, "dead", error.message, now);
+      return skip("dead_identity");
+    }
+    if (plan.kind === "wait") return waitForIdentity(env, delivery, now);
+  }
+  if (!(await claimAttempt(env.DB, deliveryId, delivery.attempts, leaseUntil, now))) {
     return skip("claimed_elsewhere");
   }
   const attempt = delivery.attempts + 1;
 
-  const sent = await attemptSend(env, delivery, destination);
+  const target: Target = plan?.target ?? {
+    url: destination.url,
+    method: destination.method,
+    body: delivery.payload ?? "null",
+  };
+  const creating = plan?.kind === "create";
+  const sent = await attemptSend(env, delivery, target, destination, creating ? CREATE_RESPONSE_BYTES : 0);
   const decision: Decision =
     sent.authFailed?.retryable === false
       ? { outcome: "dead", delaySeconds: null, disableReason: null }
       : decide(delivery, destination, attempt, sent, Date.now());
   const finished = Date.now();
+  const identityWrites: D1PreparedStatement[] = [];
+  if (plan && identity && subscription) {
+    // The request as it was made, so the delivery shows (and a deliver-stage replay resends) what really went out.
+    identityWrites.push(recordRequest(env.DB, deliveryId, target.body, target.url, target.method));
+    if (plan.kind === "create") {
+      const ok = decision.outcome === "sent";
+      const settled = await settleCreate(
+        env.DB,
+        subscription,
+        delivery.step,
+        identity,
+        plan.key,
+        deliveryId,
+        { ok, body: sent.body },
+        finished,
+      );
+      identityWrites.push(settled.statement);
+      if (settled.missing) sent.error = settled.missing;
+    }
+  }
   const nextAttemptAt = decision.delaySeconds !== null ? finished + decision.delaySeconds * 1000 : null;
-  const follow = decision.outcome === "sent" ? await nextStep(env, delivery, finished) : null;
+  const follow = decision.outcome === "sent" ? await nextStep(env, delivery, subscription, finished) : null;
 
   await env.DB.batch([
     ...recordAttempt(
@@ -282,6 +351,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
       },
       finished,
     ),
+    ...identityWrites,
     recordDestinationOutcome(env.DB, destination.id, decision.outcome === "sent", finished),
     ...(decision.disableReason
       ? [

@@ -27,21 +27,22 @@ export async function passesFilter(subscription: SubscriptionRow, event: CloudEv
   return Boolean(result);
 }
 
-/** The body a step sends: its transform's output, else the CloudEvent itself. */
+/** The body a step sends: its transform's output (`$remote_id` bound for identity steps), else the CloudEvent. */
 export async function buildStepPayload(
   subscription: SubscriptionRow,
   stepIndex: number,
   event: CloudEvent,
+  remoteId: string | null = null,
 ): Promise<string> {
   const step = stepsOf(subscription)[stepIndex];
   if (!step?.transform) return JSON.stringify(event);
   const key = `${subscription.id}:${subscription.version}:step${stepIndex}`;
-  const output = await evaluate(key, step.transform, event, { remote_id: null });
+  const output = await evaluate(key, step.transform, event, { remote_id: remoteId });
   if (output === undefined) throw new Error("the transform produced no output");
   return JSON.stringify(output);
 }
 
-function message(error: unknown): string {
+export function expressionError(error: unknown): string {
   const { message: text, position } = error as { message?: string; position?: number };
   return `${text ?? String(error)}${position !== undefined ? ` (position ${position})` : ""}`;
 }
@@ -78,7 +79,7 @@ export async function newStepDelivery(
       status: "dead",
       payload: null,
       next_attempt_at: null,
-      last_error: `transform failed: ${message(error)}`,
+      last_error: `transform failed: ${expressionError(error)}`,
     };
   }
 }
@@ -96,7 +97,7 @@ export async function routeOne(context: DeliveryContext, newDeliveryId: () => st
     return {
       ...(await skeleton(context, newDeliveryId(), steps[0].destination_id)),
       status: "dead",
-      last_error: `filter failed: ${message(error)}`,
+      last_error: `filter failed: ${expressionError(error)}`,
     };
   }
   if (!passes) {

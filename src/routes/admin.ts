@@ -1,6 +1,7 @@
 import { deliveries } from "./deliveries";
 import { destinations } from "./destinations";
 import { events } from "./events";
+import { identities } from "./identities";
 import { requireAdmin, requireJsonBody } from "./middleware";
 import { notifications } from "./notifications";
 import { replays } from "./replays";
@@ -24,6 +25,7 @@ for (const router of [
   replays,
   notifications,
   syncs,
+  identities,
 ]) {
   admin.route("/", router);
 }

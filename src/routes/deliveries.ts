@@ -27,6 +27,10 @@ const Delivery = z
     created_at: z.string(),
     updated_at: z.string(),
     sent_at: z.string().nullable(),
+    request: z
+      .object({ url: z.string(), method: z.string() })
+      .nullable()
+      .openapi({ description: "for identity steps: the create or update request last made" }),
   })
   .openapi("Delivery");
 
@@ -60,6 +64,7 @@ export function presentDelivery(row: DeliveryRow) {
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
     sent_at: iso(row.sent_at),
+    request: row.request_url ? { url: row.request_url, method: row.request_method ?? "POST" } : null,
   };
 }
 

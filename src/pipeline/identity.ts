@@ -1,0 +1,123 @@
+import type { OutboundRequest } from "../auth/outbound";
+import type { DeliveryRow } from "../db/deliveries";
+import type { DestinationRow } from "../db/destinations";
+import { getEvent } from "../db/events";
+import { getIdentity, type IdentityKey, releaseCreate, reserveCreate, storeRemoteId } from "../db/identities";
+import type { SubscriptionRow } from "../db/subscriptions";
+import type { Step } from "../routes/subscriptions";
+import { loadCloudEvent } from "./event-body";
+import { evaluate } from "./expressions";
+import { buildStepPayload, expressionError } from "./steps";
+
+/** How long a delivery waits for another one that is creating the same person before it looks again. */
+export const IDENTITY_WAIT_S = 2;
+/** Enough of a create's response to read the new id from; CRMs answer a record, not a report. */
+export const CREATE_RESPONSE_BYTES = 64 * 1024;
+
+type Identity = NonNullable<Step["identity"]>;
+
+/** Where and what a push sends: the destination URL, or the identity's update URL for a person already known. */
+export type Target = Pick<OutboundRequest, "url" | "method" | "body">;
+
+/** The event cannot be mapped as configured (no local id, a transform that fails): retrying will not help. */
+export class IdentityError extends Error {}
+
+export type IdentityPlan =
+  | { kind: "update"; key: IdentityKey; target: Target }
+  | { kind: "create"; key: IdentityKey; target: Target }
+  | { kind: "wait"; key: IdentityKey };
+
+export function identityOf(subscription: SubscriptionRow | null, stepIndex: number): Identity | null {
+  if (!subscription) return null;
+  return (JSON.parse(subscription.steps) as Step[])[stepIndex]?.identity ?? null;
+}
+
+function expressionKey(subscription: SubscriptionRow, stepIndex: number, part: string): string {
+  return `${subscription.id}:${subscription.version}:step${stepIndex}:${part}`;
+}
+
+/**
+ * Known person → update at update.url with `$remote_id` bound; unknown → this delivery reserves the create and
+ * sends it to the destination URL; being created by another delivery right now → wait, and look again once that
+ * one has stored the id. Planned at every attempt, so a retry or a replay after the create becomes an update.
+ */
+export async function planIdentity(
+  env: Env,
+  delivery: DeliveryRow,
+  subscription: SubscriptionRow,
+  identity: Identity,
+  destination: DestinationRow,
+  reserveUntil: number,
+  now: number,
+): Promise<IdentityPlan> {
+  const row = await getEvent(env.DB, delivery.event_id);
+  if (!row) throw new IdentityError("the event is no longer stored");
+  const event = await loadCloudEvent(env, row);
+  let local: unknown;
+  try {
+    local = await evaluate(expressionKey(subscription, delivery.step, "local"), identity.local_id, event);
+  } catch (error) {
+    throw new IdentityError(`identity.local_id failed: ${expressionError(error)}`);
+  }
+  if (local === undefined || local === null || local === "" || typeof local === "object") {
+    throw new IdentityError(`identity.local_id (${identity.local_id}) gave no id for this event`);
+  }
+  const key = { subscriberId: subscription.subscriber_id, namespace: identity.namespace, localId: String(local) };
+  const known = await getIdentity(env.DB, key);
+  const payload = async (remoteId: string | null) => {
+    try {
+      return await buildStepPayload(subscription, delivery.step, event, remoteId);
+    } catch (error) {
+      throw new IdentityError(`transform failed: ${expressionError(error)}`);
+    }
+  };
+  if (known?.remote_id) {
+    const url = identity.update.url.replaceAll("{remote_id}", encodeURIComponent(known.remote_id));
+    return {
+      kind: "update",
+      key,
+      target: { url, method: identity.update.method, body: await payload(known.remote_id) },
+    };
+  }
+  if (!(await reserveCreate(env.DB, key, delivery.id, reserveUntil, now))) return { kind: "wait", key };
+  return {
+    kind: "create",
+    key,
+    target: { url: destination.url, method: destination.method, body: await payload(null) },
+  };
+}
+
+/**
+ * After a create was answered: on 2xx, the statement storing the remote id read from the response (JSONata over
+ * its JSON body); otherwise, or when the response names no id, the statement releasing the reservation so the
+ * next event for this person may create. `missing` explains a 2xx without an id.
+ */
+export async function settleCreate(
+  db: D1Database,
+  subscription: SubscriptionRow,
+  stepIndex: number,
+  identity: Identity,
+  key: IdentityKey,
+  deliveryId: string,
+  response: { ok: boolean; body: string | null },
+  now: number,
+): Promise<{ statement: D1PreparedStatement; missing: string | null }> {
+  if (!response.ok) return { statement: releaseCreate(db, key, deliveryId), missing: null };
+  let remote: unknown;
+  try {
+    remote = await evaluate(
+      expressionKey(subscription, stepIndex, "remote"),
+      identity.remote_id,
+      JSON.parse(response.body ?? ""),
+    );
+  } catch {
+    remote = undefined;
+  }
+  if (remote === undefined || remote === null || remote === "" || typeof remote === "object") {
+    return {
+      statement: releaseCreate(db, key, deliveryId),
+      missing: `created, but identity.remote_id (${identity.remote_id}) found no id in the response`,
+    };
+  }
+  return { statement: storeRemoteId(db, key, String(remote), now), missing: null };
+}

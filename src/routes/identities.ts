@@ -1,0 +1,85 @@
+import { z } from "@hono/zod-openapi";
+import { type IdentityRow, listIdentities, upsertIdentities } from "../db/identities";
+import { getSubscriber } from "../db/subscribers";
+import { iso } from "../lib/time";
+import { spec } from "./openapi";
+import { newRouter, requireFound } from "./router";
+import { Id, ListQuery, listOf } from "./schemas";
+
+const Key = z.string().min(1).max(256);
+
+const Identity = z
+  .object({ namespace: Key, local_id: Key, remote_id: Key })
+  .openapi("Identity", { description: "the subscriber's id (remote_id) for an origin id (local_id)" });
+
+const Params = z.object({ id: Id("sub") });
+
+/** Cursors are the last (namespace, local_id) of a page, encoded as opaque base64url JSON. */
+function encode(row: IdentityRow): string {
+  return btoa(JSON.stringify([row.namespace, row.local_id]))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+function decode(cursor: string | undefined): [string, string] | null {
+  if (!cursor) return null;
+  try {
+    const value = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+    return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string")
+      ? [value[0], value[1]]
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export const identities = newRouter()
+  .openapi(
+    spec({
+      method: "get",
+      path: "/subscribers/{id}/identities",
+      tag: "identities",
+      summary: "Known identities of a subscriber",
+      params: Params,
+      query: ListQuery.extend({ namespace: Key.optional(), local_id: Key.optional() }),
+      response: listOf(Identity.extend({ updated_at: z.string() })),
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { limit, cursor, namespace, local_id } = c.req.valid("query");
+      requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      const rows = await listIdentities(c.env.DB, id, { namespace, local_id }, decode(cursor), limit + 1);
+      const page = rows.slice(0, limit);
+      return c.json(
+        {
+          data: page.map((row) => ({
+            namespace: row.namespace,
+            local_id: row.local_id,
+            remote_id: row.remote_id!,
+            updated_at: iso(row.updated_at)!,
+          })),
+          next_cursor: rows.length > limit ? encode(page[page.length - 1]) : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    spec({
+      method: "put",
+      path: "/subscribers/{id}/identities",
+      tag: "identities",
+      summary: "Bulk upsert of identities (e.g. a CRM export before going live)",
+      params: Params,
+      body: z.array(Identity).min(1).max(1000),
+      response: z.object({ upserted: z.number() }),
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const rows = c.req.valid("json");
+      requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      await upsertIdentities(c.env.DB, id, rows, Date.now());
+      return c.json({ upserted: rows.length }, 200);
+    },
+  );
