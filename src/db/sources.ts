@@ -97,3 +97,28 @@ export async function listEventTypes(db: D1Database, sourceId: string): Promise<
 export async function upsertEventTypes(db: D1Database, rows: EventTypeRow[]): Promise<void> {
   if (rows.length) await db.batch(rows.map((row) => upsertEventType(db, row)));
 }
+
+/**
+ * The publish path's one read before it writes: the source an API key hash belongs to and that source's registered
+ * event types, in a single D1 round trip (they used to be two, one after the other, on every publish).
+ */
+export async function publisherByKeyHash(
+  db: D1Database,
+  keyHash: string,
+): Promise<{ source: SourceRow; eventTypes: EventTypeRow[] } | null> {
+  const [sources, eventTypes] = await db.batch<SourceRow | EventTypeRow>([
+    db.prepare("SELECT * FROM sources WHERE api_key_hash = ?").bind(keyHash),
+    db
+      .prepare(
+        `SELECT event_types.* FROM event_types JOIN sources ON sources.id = event_types.source_id
+         WHERE sources.api_key_hash = ? ORDER BY event_types.code`,
+      )
+      .bind(keyHash),
+  ]);
+  const source = sources.results[0] as SourceRow | undefined;
+  if (!source) return null;
+  return {
+    source,
+    eventTypes: (eventTypes.results as EventTypeRow[]).filter((row) => row.source_id === source.id),
+  };
+}

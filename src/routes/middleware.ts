@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, sha256Hex } from "../auth/secrets";
-import { getSourceByKeyHash } from "../db/sources";
+import { getSourceByKeyHash, publisherByKeyHash } from "../db/sources";
 import { getSubscriberByKeyHash } from "../db/subscribers";
 import { Problem, unauthorized } from "../lib/problem";
 import type { AppEnv } from "./router";
@@ -32,6 +32,17 @@ async function lookupByKey<T extends { api_key_hash: string }>(
 export const requireSource = createMiddleware<AppEnv>(async (c, next) => {
   const source = await lookupByKey(c.req.header("authorization"), (hash) => getSourceByKeyHash(c.env.DB, hash));
   c.set("source", source);
+  await next();
+});
+
+/** requireSource for POST /v1/events: the source's event types come back in the same D1 round trip. */
+export const requirePublisher = createMiddleware<AppEnv>(async (c, next) => {
+  const { source, eventTypes } = await lookupByKey(c.req.header("authorization"), async (hash) => {
+    const found = await publisherByKeyHash(c.env.DB, hash);
+    return found && { api_key_hash: found.source.api_key_hash, ...found };
+  });
+  c.set("source", source);
+  c.set("eventTypes", eventTypes);
   await next();
 });
 

@@ -3,7 +3,7 @@ import { invalid, Problem } from "../lib/problem";
 import { parsePublishBody } from "../pipeline/formats";
 import { publishEvents } from "../pipeline/ingest";
 import { guardInbound } from "./inbound-guard";
-import { requireSource } from "./middleware";
+import { requirePublisher } from "./middleware";
 import { newRouter } from "./router";
 import { errorResponses } from "./schemas";
 
@@ -45,7 +45,7 @@ publish.openAPIRegistry.registerPath({
   },
 });
 
-publish.post("/v1/events", requireSource, async (c) => {
+publish.post("/v1/events", requirePublisher, async (c) => {
   const type = c.req.header("content-type") ?? "";
   if (!ACCEPTED_TYPES.test(type)) {
     throw new Problem(
@@ -71,5 +71,5 @@ publish.post("/v1/events", requireSource, async (c) => {
       `${parsed.events.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`,
     );
   }
-  return c.json(await publishEvents(c.env, c.get("source")!, parsed.events), 202);
+  return c.json(await publishEvents(c.env, c.get("source")!, parsed.events, c.get("eventTypes")), 202);
 });

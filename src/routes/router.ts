@@ -1,8 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { SourceRow } from "../db/sources";
+import type { EventTypeRow, SourceRow } from "../db/sources";
 import { fieldErrors, invalid, Problem } from "../lib/problem";
 
-export type AppEnv = { Bindings: Env; Variables: { subscriberId?: string; source?: SourceRow } };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { subscriberId?: string; source?: SourceRow; eventTypes?: EventTypeRow[] };
+};
 
 /** Every router shares one validation hook, so a bad field anywhere reads the same: 422 naming it. */
 export function newRouter() {
