@@ -4,7 +4,9 @@ import { HTTPException } from "hono/http-exception";
 import { Problem, problemResponse } from "./lib/problem";
 import { admin } from "./routes/admin";
 import { docs } from "./routes/docs";
+import { eventfiles } from "./routes/eventfiles";
 import { health } from "./routes/health";
+import { links } from "./routes/links";
 import { notify } from "./routes/notify";
 import { publish } from "./routes/publish";
 import type { AppEnv } from "./routes/router";
@@ -28,6 +30,8 @@ app.route("/", health);
 app.route("/", docs);
 app.route("/", publish);
 app.route("/", notify);
+app.route("/", links);
+app.route("/", eventfiles);
 app.route("/v1/admin", admin);
 app.route("/", ui);
 

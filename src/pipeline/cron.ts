@@ -1,14 +1,21 @@
-import { logStep } from "../lib/log";
+import { scheduleArchives } from "../archive/schedule";
+import { runRetentionPass } from "./retention";
 import { sweepDue } from "./sweep";
 
-/** Cron schedules in wrangler.toml: the sweeper every 2 minutes; archives and retention hourly. */
+/** Cron schedules in wrangler.toml: the sweeper every 2 minutes; archives hourly; retention daily. */
 export const SWEEP_CRON = "*/2 * * * *";
 export const HOURLY_CRON = "7 * * * *";
+/** Daily, at a quiet hour: retention (see pipeline/retention.ts). */
+export const DAILY_CRON = "17 3 * * *";
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const started = Date.now();
+  if (controller.cron === DAILY_CRON) {
+    await runRetentionPass(env, 0, controller.scheduledTime || started);
+    return;
+  }
   if (controller.cron === HOURLY_CRON) {
-    logStep({ stage: "cron", outcome: "hourly_nothing_to_do", cron: controller.cron });
+    await scheduleArchives(env, controller.scheduledTime || started);
     return;
   }
   await sweepDue(env, controller.scheduledTime || started);

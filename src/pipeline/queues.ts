@@ -1,3 +1,4 @@
+import { failArchiveBuild, runArchiveJob } from "../archive/build";
 import { setStatus } from "../db/deliveries";
 import { markRouteFailed } from "../db/events";
 import { settleObject } from "../db/notifications";
@@ -5,11 +6,12 @@ import { failReplay } from "../db/replays";
 import { setSyncStatus } from "../db/syncs";
 import { logStep } from "../lib/log";
 import { deliverOne } from "./deliver";
-import type { DeliverMessage, RouteMessage } from "./messages";
+import type { ArchiveMessage, DeliverMessage, RouteMessage } from "./messages";
 import { runNotification } from "./notify";
 import { runReplayPage } from "./replay";
 import { routeEvents } from "./route";
 import { runSyncPage } from "./sync";
+import { isUpkeep, runUpkeep, type UpkeepMessage } from "./upkeep";
 
 /** Each message is acked or retried on its own: one bad message never sinks its batch-mates. */
 async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void>): Promise<void> {
@@ -62,6 +64,10 @@ async function deadLetter(env: Env, queue: string, body: unknown): Promise<void>
       await setSyncStatus(env.DB, message.sync_id, "failed", `${reason}; resume it to continue`, now);
     else await markRouteFailed(env.DB, message.event_ids, reason, now);
     logStep({ stage: "dead_letter", outcome: "route_failed", message: message.kind });
+  } else if (queue.includes("archive") && !isUpkeep(body)) {
+    const { archive_id } = body as ArchiveMessage;
+    await failArchiveBuild(env, archive_id, reason);
+    logStep({ stage: "dead_letter", outcome: "archive_failed", archive_id });
   } else {
     logStep({ stage: "dead_letter", outcome: "dropped", queue });
   }
@@ -73,6 +79,11 @@ export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> 
   if (queue.endsWith("route")) return each(batch as MessageBatch<RouteMessage>, (body) => routeMessage(env, body));
   if (queue.endsWith("deliver"))
     return each(batch as MessageBatch<DeliverMessage>, (body) => deliverOne(env, body.delivery_id));
+  if (queue.endsWith("archive"))
+    return each(batch as MessageBatch<ArchiveMessage | UpkeepMessage>, async (body) => {
+      if (isUpkeep(body)) return runUpkeep(env, body);
+      await runArchiveJob(env, body.archive_id);
+    });
   logStep({ stage: "queue", outcome: "unknown_queue", queue });
   batch.ackAll();
 }

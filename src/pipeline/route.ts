@@ -1,3 +1,4 @@
+import { archiveStatements, collectArchiveItems, newMembership } from "../archive/membership";
 import { insertDeliveries, type NewDelivery } from "../db/deliveries";
 import { getEventsByIds, markRouted } from "../db/events";
 import { subscriptionsForSources } from "../db/subscriptions";
@@ -31,6 +32,7 @@ export async function routeEvents(env: Env, eventIds: string[], options: RouteOp
   );
   const now = Date.now();
   const deliveries: NewDelivery[] = [];
+  const archived = newMembership();
   for (const row of rows) {
     const event: CloudEvent = await loadCloudEvent(env, row);
     for (const subscription of subscriptions) {
@@ -38,9 +40,11 @@ export async function routeEvents(env: Env, eventIds: string[], options: RouteOp
       const delivery = await routeOne({ event, subscription, generation, chain: true, now }, () => newId("dlv", now));
       if (delivery) deliveries.push(delivery);
     }
+    await collectArchiveItems(archived, row, event, subscriptions);
   }
   await env.DB.batch([
     ...insertDeliveries(env.DB, deliveries),
+    ...archiveStatements(env.DB, archived, now),
     ...(generation === ""
       ? markRouted(
           env.DB,

@@ -1,9 +1,11 @@
+import { stalledArchiveIds, touchArchives } from "../db/archives";
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { unroutedEventIds } from "../db/events";
 import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
 import { stalledSyncIds, touchSync } from "../db/syncs";
 import { logStep } from "../lib/log";
-import { enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
+import { sweepAnnouncements } from "./archive-ready";
+import { enqueueArchives, enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
@@ -48,6 +50,11 @@ export async function sweepDue(
       await touchSync(env.DB, id, now);
       await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: id } satisfies RouteMessage);
     }
+    // Archives pending or building that no job holds and nothing moved for a while: their job was lost.
+    const archiveIds = await stalledArchiveIds(env.DB, now - RESWEEP_AFTER_MS, now, SEND_BATCH_LIMIT);
+    await touchArchives(env.DB, archiveIds, now);
+    await enqueueArchives(env, archiveIds);
+    await sweepAnnouncements(env, now, graceMs);
   } catch (error) {
     logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });
   }

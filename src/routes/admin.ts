@@ -1,3 +1,5 @@
+import { archiveLinks } from "./archive-links";
+import { archives } from "./archives";
 import { deliveries } from "./deliveries";
 import { destinations } from "./destinations";
 import { events } from "./events";
@@ -29,3 +31,5 @@ for (const router of [
 ]) {
   admin.route("/", router);
 }
+admin.route("/", archives);
+admin.route("/", archiveLinks);

@@ -1,0 +1,229 @@
+import type { ArchiveFormat } from "./names";
+import { type OutputState, PART_BYTES, PartBuffer } from "./output";
+import { chunkNames, type ScratchStore } from "./record-log";
+import { type ArchivedEvent, ArchiveWriter, type ManifestMeta, type WriterState } from "./writer";
+
+/** Keyset position in a type's events: the last (received_at, event_id) written. */
+export interface Cursor {
+  received_at: number;
+  event_id: string;
+}
+
+export interface EventPage {
+  events: ArchivedEvent[];
+  /** Where the next page starts (the last row read, even one whose event has since been deleted). */
+  last: Cursor | null;
+  /** False once the type has no more events in the period. */
+  more: boolean;
+}
+
+/** Where the events come from: D1 in the Worker, a generator in bench/archive.mjs. */
+export interface BuildSource {
+  /** The next event type after `after` (alphabetical) that may have events in the period. */
+  nextType(after: string | null): Promise<string | null>;
+  page(type: string, after: Cursor | null, limit: number): Promise<EventPage>;
+  /** The CSV header of a type's file. */
+  columns(type: string): Promise<string[]>;
+  /** Subrequests made beyond one per call above (large bodies read from R2), counted against the budget. */
+  readonly extraCalls?: number;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface TargetState {
+  upload_id: string | null;
+  parts: UploadedPart[];
+}
+
+/** Where the zip goes: an R2 multipart upload in the Worker. */
+export interface ZipTarget {
+  uploadPart(bytes: Uint8Array): Promise<void>;
+  /** Uploads the last bytes and completes; a zip that never filled a part is written with one put. */
+  complete(last: Uint8Array): Promise<void>;
+  abort(): Promise<void>;
+  save(): TargetState;
+}
+
+export type Phase = "data" | "manifest" | "central" | "done";
+
+/** A checkpoint: everything the next queue job needs to carry on from here. JSON, small. */
+export interface BuildState {
+  phase: Phase;
+  /** The last type started (or skipped), and whether its file is open. */
+  type: string | null;
+  open: boolean;
+  after: Cursor | null;
+  /** Progress through the record chunks in the manifest and central phases. */
+  chunk: number;
+  generated_at: number;
+  writer: WriterState;
+  output: OutputState;
+  target: TargetState;
+  /** Checkpoints taken so far; names this checkpoint's carry object. */
+  seq: number;
+  /** Bytes of the zip produced but not yet uploaded, kept in the scratch store as carryName(seq). */
+  carry: number;
+}
+
+export interface BuildContext {
+  format: ArchiveFormat;
+  meta: Omit<ManifestMeta, "generated_at" | "format">;
+  source: BuildSource;
+  target: ZipTarget;
+  store: ScratchStore;
+  pageSize?: number;
+  partSize?: number;
+}
+
+export interface Budget {
+  /** Stop at the first page boundary after this time (epoch ms). */
+  deadline: number;
+  /** …or after this many subrequests (D1 queries, R2 calls): Workers cap them per invocation. */
+  maxCalls: number;
+}
+
+export type BuildStep =
+  | { done: false; state: BuildState; events: number; bytes: number }
+  | { done: true; events: number; bytes: number; sha256: string; droppedCells: number };
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * One carry object per checkpoint, never overwritten: a job that wrote its carry but died before its checkpoint was
+ * saved must not spoil the carry of the checkpoint the retry resumes from.
+ */
+const carryName = (seq: number) => `carry-${seq}.bin`;
+
+/**
+ * Runs a build from the start or from a checkpoint until it is done or out of budget. Events are read a page at a
+ * time, encoded and deflated into the part buffer, and every full part is uploaded before the next page: memory holds
+ * one page and about one part, whatever the period's size.
+ */
+export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, budget: Budget): Promise<BuildStep> {
+  const pageSize = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
+  const generatedAt = saved?.generated_at ?? Date.now();
+  const output = new PartBuffer(ctx.partSize ?? PART_BYTES, saved?.output);
+  const seq = saved?.seq ?? 0;
+  let calls = 0;
+  if (saved?.carry) {
+    const carry = await ctx.store.get(carryName(seq));
+    calls += 1;
+    if (!carry || carry.length !== saved.carry) throw new Error("the checkpoint's carry bytes are missing");
+    output.restore(carry);
+  }
+  if (seq > 1) {
+    // The checkpoint this job resumes from is saved, so the one before it (and its carry) is history.
+    await ctx.store.delete([carryName(seq - 1)]);
+    calls += 1;
+  }
+  const writer = new ArchiveWriter(ctx.format, output, ctx.store, generatedAt, saved?.writer);
+  const at = {
+    phase: saved?.phase ?? ("data" as Phase),
+    type: saved?.type ?? null,
+    open: saved?.open ?? false,
+    after: saved?.after ?? null,
+    chunk: saved?.chunk ?? 0,
+  };
+  const meta: ManifestMeta = { ...ctx.meta, format: ctx.format, generated_at: new Date(generatedAt).toISOString() };
+
+  const consume = (page: EventPage) => {
+    for (const event of page.events) writer.add(event);
+    at.after = page.last ?? at.after;
+    if (!page.more) {
+      writer.endType();
+      at.open = false;
+    }
+  };
+
+  while (at.phase !== "done") {
+    if (at.phase === "data") {
+      if (!at.open) {
+        const type = await ctx.source.nextType(at.type);
+        calls += 1;
+        if (type === null) {
+          writer.openManifest(meta);
+          at.phase = "manifest";
+          at.chunk = 0;
+        } else {
+          at.type = type;
+          at.after = null;
+          const page = await ctx.source.page(type, null, pageSize);
+          calls += 1;
+          // A type with nothing in the period gets no file at all.
+          if (page.events.length || page.more) {
+            const columns = ctx.format === "csv" ? await ctx.source.columns(type) : [];
+            calls += 1;
+            writer.beginType(type, columns);
+            at.open = true;
+            consume(page);
+          }
+        }
+      } else {
+        consume(await ctx.source.page(at.type!, at.after, pageSize));
+        calls += 1;
+      }
+      if (await writer.spillRecords()) calls += 1;
+    } else if (at.chunk < writer.recordChunks) {
+      const records = await writer.recordChunk(at.chunk);
+      calls += 1;
+      if (at.phase === "manifest") writer.addManifestFiles(records);
+      else writer.addCentralRecords(records);
+      at.chunk += 1;
+    } else if (at.phase === "manifest") {
+      writer.closeManifest();
+      writer.beginCentralDirectory();
+      at.phase = "central";
+      at.chunk = 0;
+    } else {
+      writer.end();
+      at.phase = "done";
+    }
+
+    for (let part = output.takePart(); part; part = output.takePart()) {
+      await ctx.target.uploadPart(part);
+      calls += 1;
+    }
+    const spent = calls + (ctx.source.extraCalls ?? 0);
+    if (at.phase !== "done" && (Date.now() >= budget.deadline || spent >= budget.maxCalls)) {
+      const writerState = writer.save();
+      for (let part = output.takePart(); part; part = output.takePart()) await ctx.target.uploadPart(part);
+      const carry = output.takeRest();
+      if (carry.length) await ctx.store.put(carryName(seq + 1), carry);
+      return {
+        done: false,
+        events: writer.events,
+        bytes: output.total,
+        state: {
+          ...at,
+          generated_at: generatedAt,
+          writer: writerState,
+          output: output.save(),
+          target: ctx.target.save(),
+          seq: seq + 1,
+          carry: carry.length,
+        },
+      };
+    }
+  }
+
+  await ctx.target.complete(output.takeRest());
+  // Also the carry a failed attempt at the next checkpoint may have left.
+  await ctx.store.delete([...writer.scratchNames(), carryName(seq), carryName(seq + 1)]);
+  return {
+    done: true,
+    events: writer.events,
+    bytes: output.total,
+    sha256: output.digest(),
+    droppedCells: writer.droppedCells,
+  };
+}
+
+/** A build that will not finish: its upload is aborted and its scratch objects deleted. */
+export async function discardBuild(target: ZipTarget, store: ScratchStore, state: BuildState | null): Promise<void> {
+  await target.abort();
+  const seq = state?.seq ?? 0;
+  await store.delete([...chunkNames(state?.writer.log.chunks ?? 0), carryName(seq), carryName(seq + 1)]);
+}

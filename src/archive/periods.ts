@@ -1,0 +1,141 @@
+/**
+ * Archive periods in a subscriber's IANA timezone, with Intl only. A period is a run of whole local days, given both
+ * as local dates (what the subscriber reads) and as UTC bounds [from_ms, to_ms) on events.received_at (what the build
+ * selects). A local day runs from the first instant whose local date is that day to the first instant of the next, so
+ * DST days are 23 or 25 hours long, a day whose midnight is skipped starts at the first instant that exists, and
+ * consecutive periods tile the timeline: every instant falls in exactly one of them.
+ */
+
+export type Schedule = "daily" | "weekly";
+
+export interface Period {
+  /** Local dates, inclusive: YYYY-MM-DD. */
+  period_start: string;
+  period_end: string;
+  /** UTC bounds of events.received_at, [from_ms, to_ms). */
+  from_ms: number;
+  to_ms: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Zone offsets lie within ±14 h; 15 h either side of UTC midnight always brackets a local midnight. */
+const SEARCH_MS = 15 * 3_600_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The local wall-clock time at `ms`, read back as if it were UTC: wall - ms is the zone's offset then. */
+function wallClock(ms: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(ms)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour % 24, parts.minute, parts.second);
+}
+
+function offsetAt(ms: number, timeZone: string): number {
+  return wallClock(ms, timeZone) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The local date (YYYY-MM-DD) at an instant. */
+export function localDate(ms: number, timeZone: string): string {
+  return new Date(wallClock(ms, timeZone)).toISOString().slice(0, 10);
+}
+
+export function isDate(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** 0 for Monday … 6 for Sunday. */
+function weekday(date: string): number {
+  return (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+}
+
+/** The first instant (UTC ms) whose local date is `date`. */
+export function startOfLocalDay(date: string, timeZone: string): number {
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  // Two rounds: the offset at the first guess may differ from the offset at local midnight itself.
+  let guess = wall - offsetAt(wall, timeZone);
+  guess = wall - offsetAt(guess, timeZone);
+  if (localDate(guess, timeZone) === date && localDate(guess - 1, timeZone) < date) return guess;
+  // Midnight does not exist that day (a DST jump at 00:00): the day starts at the first instant that does.
+  let low = wall - SEARCH_MS;
+  let high = wall + SEARCH_MS;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (localDate(middle, timeZone) >= date) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
+/** Local days `first`..`last` inclusive as one period. */
+export function spanPeriod(first: string, last: string, timeZone: string): Period {
+  return {
+    period_start: first,
+    period_end: last,
+    from_ms: startOfLocalDay(first, timeZone),
+    to_ms: startOfLocalDay(addDays(last, 1), timeZone),
+  };
+}
+
+/** The daily or Monday–Sunday weekly period that contains local date `date`. */
+export function periodContaining(schedule: Schedule, date: string, timeZone: string): Period {
+  if (schedule === "daily") return spanPeriod(date, date, timeZone);
+  const monday = addDays(date, -weekday(date));
+  return spanPeriod(monday, addDays(monday, 6), timeZone);
+}
+
+/** The period that contains the instant `ms`. */
+export function periodAt(schedule: Schedule, ms: number, timeZone: string): Period {
+  return periodContaining(schedule, localDate(ms, timeZone), timeZone);
+}
+
+/**
+ * The most recent periods that have closed at `now`, newest first: `count` of them, so a cron that missed a run
+ * (or a day) still catches up. The period in progress is never among them.
+ */
+export function closedPeriods(schedule: Schedule, timeZone: string, now: number, count = 1): Period[] {
+  const current = periodAt(schedule, now, timeZone);
+  const step = schedule === "daily" ? 1 : 7;
+  const out: Period[] = [];
+  for (let i = 1; i <= count; i++) {
+    out.push(periodContaining(schedule, addDays(current.period_start, -step * i), timeZone));
+  }
+  return out;
+}
+
+/** Hours in a period: 24 for an ordinary day, 23 or 25 on DST changes. */
+export function periodHours(period: Period): number {
+  return (period.to_ms - period.from_ms) / 3_600_000;
+}

@@ -1,0 +1,214 @@
+import { CsvRows } from "./csv";
+import { type ArchiveFormat, dataFileName, eventFileName, MANIFEST_NAME } from "./names";
+import { type FileRecord, RecordLog, type RecordLogState, type ScratchStore } from "./record-log";
+import { endOfCentralDirectory } from "./zip-format";
+import { type ByteSink, ZipStream, type ZipStreamState } from "./zip-stream";
+
+/** One event as archived: the stored CloudEvent, as its JSON text. */
+export interface ArchivedEvent {
+  id: string;
+  body: string;
+}
+
+export interface ManifestMeta {
+  subscriber_id: string;
+  period_start: string;
+  period_end: string;
+  timezone: string;
+  generated_at: string;
+  format: ArchiveFormat;
+  /** UTC bounds of events.received_at covered, RFC 3339. */
+  from: string;
+  to: string;
+}
+
+export interface WriterState {
+  zip: ZipStreamState;
+  log: RecordLogState;
+  type: string | null;
+  fileEvents: number;
+  columns: string[] | null;
+  events: number;
+  manifestItems: number;
+  centralStart: number;
+  centralCount: number;
+  droppedCells: number;
+}
+
+/**
+ * Encodes events into the archive's files, per format (CONTRACT §7), and writes manifest.json and the central
+ * directory at the end. Everything it holds survives `save()`, so a build can stop between any two events.
+ *
+ * - json: `{type}.json`, a JSON array, one event per line: "[\n{…},\n{…}\n]\n"
+ * - ndjson: `{type}.ndjson`, one event per line
+ * - csv: `{type}.csv`, see csv.ts
+ * - files: `{type}/{evt_id}.json`, the event alone
+ *
+ * Only types with events in the period get a file: an empty period is a zip holding manifest.json alone.
+ */
+export class ArchiveWriter {
+  private readonly zip: ZipStream;
+  private readonly log: RecordLog;
+  private state: Omit<WriterState, "zip" | "log">;
+  private rows: CsvRows | null = null;
+
+  constructor(
+    private readonly format: ArchiveFormat,
+    sink: ByteSink,
+    store: ScratchStore,
+    modified: number,
+    saved?: WriterState,
+  ) {
+    this.zip = new ZipStream(sink, modified, saved?.zip);
+    this.log = new RecordLog(store, saved?.log);
+    const {
+      zip: _zip,
+      log: _log,
+      ...rest
+    } = saved ?? {
+      zip: null,
+      log: null,
+      type: null,
+      fileEvents: 0,
+      columns: null,
+      events: 0,
+      manifestItems: 0,
+      centralStart: 0,
+      centralCount: 0,
+      droppedCells: 0,
+    };
+    this.state = rest;
+    if (rest.columns) this.rows = new CsvRows(rest.columns);
+  }
+
+  get events(): number {
+    return this.state.events;
+  }
+
+  /** CSV cells whose path was missing from the header (expected 0). */
+  get droppedCells(): number {
+    this.collectDropped();
+    return this.state.droppedCells;
+  }
+
+  /** Starts the file of a type; `columns` is the CSV header (ignored by the other formats). */
+  beginType(type: string, columns: string[] = []): void {
+    this.state.type = type;
+    this.state.fileEvents = 0;
+    if (this.format === "files") return;
+    this.zip.open(dataFileName(this.format, type));
+    if (this.format === "json") this.zip.writeText("[");
+    if (this.format === "csv") {
+      this.rows = new CsvRows(columns);
+      this.state.columns = columns;
+      this.zip.writeText(this.rows.header());
+    }
+  }
+
+  add(event: ArchivedEvent): void {
+    const first = this.state.fileEvents === 0;
+    this.state.fileEvents += 1;
+    this.state.events += 1;
+    switch (this.format) {
+      case "json":
+        this.zip.writeText(first ? "\n" : ",\n");
+        this.zip.writeText(event.body);
+        return;
+      case "ndjson":
+        this.zip.writeText(event.body);
+        this.zip.writeText("\n");
+        return;
+      case "csv":
+        this.zip.writeText(this.rows!.row(JSON.parse(event.body)));
+        return;
+      case "files":
+        this.zip.open(eventFileName(this.state.type!, event.id));
+        this.zip.writeText(event.body);
+        this.log.add({ ...this.zip.close(), events: 1 });
+    }
+  }
+
+  endType(): void {
+    if (this.format !== "files") {
+      if (this.format === "json") this.zip.writeText(this.state.fileEvents ? "\n]\n" : "]\n");
+      this.log.add({ ...this.zip.close(), events: this.state.fileEvents });
+    }
+    this.collectDropped();
+    this.rows = null;
+    this.state.columns = null;
+    this.state.type = null;
+  }
+
+  /** manifest.json comes last among the files: it lists the others with their sha256. */
+  openManifest(meta: ManifestMeta): void {
+    const head = {
+      subscriber_id: meta.subscriber_id,
+      period_start: meta.period_start,
+      period_end: meta.period_end,
+      timezone: meta.timezone,
+      generated_at: meta.generated_at,
+      format: meta.format,
+      from: meta.from,
+      to: meta.to,
+      events: this.state.events,
+    };
+    this.zip.open(MANIFEST_NAME);
+    this.zip.writeText(`${JSON.stringify(head).slice(0, -1)},"files":[`);
+    this.state.manifestItems = 0;
+  }
+
+  addManifestFiles(records: readonly FileRecord[]): void {
+    for (const record of records) {
+      const item = JSON.stringify({ name: record.name, events: record.events, sha256: record.sha256 });
+      this.zip.writeText(this.state.manifestItems++ ? `,\n${item}` : `\n${item}`);
+    }
+  }
+
+  closeManifest(): void {
+    this.zip.writeText(this.state.manifestItems ? "\n]}\n" : "]}\n");
+    this.log.add({ ...this.zip.close(), events: 0 });
+  }
+
+  beginCentralDirectory(): void {
+    this.state.centralStart = this.zip.position;
+    this.state.centralCount = 0;
+  }
+
+  addCentralRecords(records: readonly FileRecord[]): void {
+    for (const record of records) this.zip.centralRecord(record);
+    this.state.centralCount += records.length;
+  }
+
+  end(): void {
+    const { centralStart, centralCount } = this.state;
+    this.zip.raw(endOfCentralDirectory(centralCount, centralStart, this.zip.position - centralStart));
+  }
+
+  /** Chunks of file records: 0 … chunkCount-1, the last one still in memory. */
+  get recordChunks(): number {
+    return this.log.chunkCount;
+  }
+
+  recordChunk(index: number): Promise<FileRecord[]> {
+    return this.log.chunk(index);
+  }
+
+  spillRecords(): Promise<boolean> {
+    return this.log.spillIfFull();
+  }
+
+  scratchNames(): string[] {
+    return this.log.scratchNames();
+  }
+
+  save(): WriterState {
+    this.collectDropped();
+    return { zip: this.zip.save(), log: this.log.save(), ...this.state };
+  }
+
+  private collectDropped(): void {
+    if (!this.rows) return;
+    this.state.droppedCells += this.rows.dropped;
+    this.rows.dropped = 0;
+  }
+}

@@ -1,0 +1,153 @@
+import { chunk, placeholders } from "./util";
+
+/** Delivery statuses that still owe the event to a destination: retention keeps such events. */
+const OWED = "('pending', 'ready', 'retrying', 'held')";
+/** Ids per IN list: well under D1's 100 bound parameters with the others of the statement. */
+const IDS_PER_STATEMENT = 90;
+
+export interface RetentionWindow {
+  /** Epoch ms: events and notifications received (created) before this are old. */
+  cutoff: number;
+  /** Ids are time-sortable: every id created before `cutoff` sorts below this prefix, so the scan stops at it. */
+  idBound: string;
+  /**
+   * Epoch ms: an archived event received since this, of a subscriber with a schedule, may still get its archive
+   * from the hourly cron even though none covers it yet.
+   */
+  schedulerReach: number;
+}
+
+/**
+ * Old events nothing is owed for, by id after `afterId`: routed, with no delivery still due, and not waiting for an
+ * archive — one that is pending or building, or one the cron may still create for a scheduled subscriber.
+ */
+export async function deletableEvents(
+  db: D1Database,
+  window: RetentionWindow,
+  afterId: string,
+  limit: number,
+): Promise<Array<{ id: string; received_at: number }>> {
+  const { results } = await db
+    .prepare(
+      `SELECT e.id, e.received_at FROM events e
+       WHERE e.id > ? AND e.id < ? AND e.received_at < ? AND e.routed_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ${OWED})
+         AND NOT EXISTS (
+           SELECT 1 FROM archive_items ai JOIN subscribers s ON s.id = ai.subscriber_id
+           WHERE ai.received_at = e.received_at AND ai.event_id = e.id
+             AND (
+               EXISTS (SELECT 1 FROM archives a WHERE a.subscriber_id = ai.subscriber_id
+                         AND a.status IN ('pending', 'building') AND a.from_ms <= ai.received_at AND ai.received_at < a.to_ms)
+               OR (ai.received_at >= ? AND json_extract(s.archive, '$.schedule') IN ('daily', 'weekly')
+                   AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.subscriber_id = ai.subscriber_id
+                         AND a.status IN ('ready', 'failed') AND a.from_ms <= ai.received_at AND ai.received_at < a.to_ms))
+             )
+         )
+       ORDER BY e.id LIMIT ?`,
+    )
+    .bind(afterId, window.idBound, window.cutoff, window.schedulerReach, limit)
+    .all<{ id: string; received_at: number }>();
+  return results;
+}
+
+/**
+ * One transaction deleting the events with their finished deliveries, those deliveries' attempts and the events'
+ * archive membership. A delivery that became due again since the events were picked (a replay) is kept, and so is
+ * its event: an event goes only once no delivery of it is left. RETURNING says which events (and R2 bodies) went.
+ */
+export async function deleteEvents(
+  db: D1Database,
+  events: Array<{ id: string; received_at: number }>,
+): Promise<Array<{ id: string; body_key: string | null }>> {
+  if (!events.length) return [];
+  const statements: D1PreparedStatement[] = [];
+  const groups = chunk(events, IDS_PER_STATEMENT);
+  for (const group of groups) {
+    const ids = group.map((event) => event.id);
+    const list = placeholders(ids.length);
+    statements.push(
+      db
+        .prepare(
+          `DELETE FROM attempts WHERE delivery_id IN
+             (SELECT id FROM deliveries WHERE event_id IN (${list}) AND status NOT IN ${OWED})`,
+        )
+        .bind(...ids),
+      db.prepare(`DELETE FROM deliveries WHERE event_id IN (${list}) AND status NOT IN ${OWED}`).bind(...ids),
+    );
+  }
+  for (const group of groups) {
+    const ids = group.map((event) => event.id);
+    const times = group.map((event) => event.received_at);
+    // The receipt-time range lets SQLite find the items through their received_at index.
+    statements.push(
+      db
+        .prepare(
+          `DELETE FROM archive_items WHERE received_at >= ? AND received_at <= ? AND event_id IN (${placeholders(ids.length)})
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = archive_items.event_id)`,
+        )
+        .bind(Math.min(...times), Math.max(...times), ...ids),
+    );
+  }
+  const deletes = groups.map((group) =>
+    db
+      .prepare(
+        `DELETE FROM events WHERE id IN (${placeholders(group.length)})
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)
+         RETURNING id, body_key`,
+      )
+      .bind(...group.map((event) => event.id)),
+  );
+  const results = await db.batch<{ id: string; body_key: string | null }>([...statements, ...deletes]);
+  return results.slice(statements.length).flatMap((result) => result.results);
+}
+
+/** Finished notifications created before the cutoff, a bounded chunk per call; returns how many went. */
+export async function deleteOldNotifications(
+  db: D1Database,
+  cutoff: number,
+  idBound: string,
+  limit: number,
+): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM notifications WHERE id IN (
+         SELECT id FROM notifications WHERE id < ? AND created_at < ? AND status NOT IN ('pending', 'retrying')
+         ORDER BY id LIMIT ?)`,
+    )
+    .bind(idBound, cutoff, limit)
+    .run();
+  return result.meta.changes ?? 0;
+}
+
+/**
+ * Archives past their expires_at whose period ended before `periodEndedBefore` (so the hourly cron, which looks a
+ * week back, cannot create the period again once its row is gone).
+ */
+export async function expiredArchives(
+  db: D1Database,
+  now: number,
+  periodEndedBefore: number,
+  limit: number,
+): Promise<Array<{ id: string; r2_key: string }>> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, r2_key FROM archives WHERE expires_at < ? AND to_ms < ? AND status IN ('ready', 'failed')
+       ORDER BY expires_at LIMIT ?`,
+    )
+    .bind(now, periodEndedBefore, limit)
+    .all<{ id: string; r2_key: string }>();
+  return results;
+}
+
+/** Deletes archive rows (their R2 objects are already gone) and their announcements. */
+export async function deleteArchiveRows(db: D1Database, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await db.batch(
+    chunk(ids, IDS_PER_STATEMENT).flatMap((group) => [
+      db
+        .prepare(`DELETE FROM archive_announcements WHERE archive_id IN (${placeholders(group.length)})`)
+        .bind(...group),
+      db.prepare(`DELETE FROM archives WHERE id IN (${placeholders(group.length)})`).bind(...group),
+    ]),
+  );
+}

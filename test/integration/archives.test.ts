@@ -1,0 +1,368 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { parse } from "csv-parse/sync";
+import { unzipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { runArchiveJob } from "../../src/archive/build";
+import { PART_BYTES } from "../../src/archive/output";
+import { addDays, localDate, spanPeriod, startOfLocalDay } from "../../src/archive/periods";
+import { requestArchive } from "../../src/archive/schedule";
+import { getArchive } from "../../src/db/archives";
+import { getSubscriber } from "../../src/db/subscribers";
+import entry from "../../src/index";
+import { HOURLY_CRON, handleScheduled } from "../../src/pipeline/cron";
+import type { ArchiveMessage } from "../../src/pipeline/messages";
+import { sweepDue } from "../../src/pipeline/sweep";
+import { api, eventually } from "../helpers/api";
+import { sha256Hex, text } from "../helpers/archive";
+
+const worker = entry as Required<Pick<ExportedHandler<Env>, "queue" | "scheduled">>;
+
+interface Archive {
+  id: string;
+  status: string;
+  events: number | null;
+  bytes: number | null;
+  sha256: string | null;
+  period_start: string;
+  period_end: string;
+  error: string | null;
+}
+
+/** A source and a subscriber archiving everything it publishes (plus any extra subscriptions given). */
+async function archiveTenant(
+  options: { format?: string; timezone?: string; subscriptions?: Array<Record<string, unknown>> } = {},
+) {
+  const source = await api("POST", "/v1/admin/sources", { name: "LMS" });
+  const subscriber = await api("POST", "/v1/admin/subscribers", {
+    name: "BI team",
+    timezone: options.timezone ?? "UTC",
+    archive: { schedule: "daily", format: options.format ?? "json" },
+  });
+  for (const subscription of options.subscriptions ?? [{ event_types: ["*"] }]) {
+    const created = await api("POST", "/v1/admin/subscriptions", {
+      subscriber_id: subscriber.body.id,
+      source_id: source.body.id,
+      archive: true,
+      steps: [],
+      ...subscription,
+    });
+    expect(created.status).toBe(201);
+  }
+  const publish = async (body: unknown) => {
+    const res = await api("POST", "/v1/events", body, source.body.api_key);
+    expect(res.status).toBe(202);
+    const ids = res.body.ids as string[];
+    // Routing is what records archive membership: wait for it, as the build itself would.
+    await eventually(async () => {
+      const row = await env.DB.prepare(
+        `SELECT count(*) AS n FROM events WHERE routed_at IS NULL AND id IN (${ids.map(() => "?").join(", ")})`,
+      )
+        .bind(...ids)
+        .first<{ n: number }>();
+      return row?.n === 0;
+    }, 30_000);
+    return ids;
+  };
+  return { source: source.body, subscriber: subscriber.body, publish };
+}
+
+/** An env whose archive queue only records what is sent, so a test runs the jobs itself. */
+function recordingEnv() {
+  const sent: ArchiveMessage[] = [];
+  const queue = {
+    send: async (body: ArchiveMessage) => {
+      sent.push(body);
+    },
+    sendBatch: async (messages: Array<{ body: ArchiveMessage }>) => {
+      sent.push(...messages.map((message) => message.body));
+    },
+  };
+  return { env: { ...env, ARCHIVE_QUEUE: queue } as unknown as Env, sent };
+}
+
+/** The hourly cron, as run a few minutes after the subscriber's current local day has ended. */
+function afterToday(timezone: string) {
+  const tomorrow = addDays(localDate(Date.now(), timezone), 1);
+  return createScheduledController({
+    cron: HOURLY_CRON,
+    scheduledTime: startOfLocalDay(tomorrow, timezone) + 7 * 60_000,
+  });
+}
+
+async function archivesOf(subscriberId: string): Promise<Archive[]> {
+  return (await api("GET", `/v1/admin/archives?subscriber_id=${subscriberId}`)).body.data;
+}
+
+async function readyArchive(id: string): Promise<Archive> {
+  return eventually(async () => {
+    const archive = (await api("GET", `/v1/admin/archives/${id}`)).body as Archive;
+    if (archive.status === "failed") throw new Error(`archive failed: ${archive.error}`);
+    return archive.status === "ready" ? archive : null;
+  }, 30_000);
+}
+
+async function zipOf(archiveId: string) {
+  const row = await getArchive(env.DB, archiveId);
+  const object = await env.BUCKET.get(row!.r2_key);
+  expect(object).not.toBeNull();
+  const bytes = new Uint8Array(await object!.arrayBuffer());
+  return { bytes, files: unzipSync(bytes), key: row!.r2_key, object: object! };
+}
+
+function event(i: number, extra: Record<string, unknown> = {}) {
+  return {
+    type: i % 2 ? "course.completed" : "user.updated",
+    id: `origin-${i}`,
+    data: { n: i, title: `Course ${i}, "intro"\nline two`, who: "Zoë 日本", tags: ["a", "b"], ...extra },
+  };
+}
+
+describe("scheduled archives", () => {
+  it("the cron builds each format once the local day has closed, with the events received that day", async () => {
+    for (const format of ["json", "ndjson", "csv", "files"]) {
+      const t = await archiveTenant({ format, timezone: "America/New_York" });
+      const ids = await t.publish(Array.from({ length: 5 }, (_, i) => event(i)));
+      await worker.scheduled(afterToday("America/New_York"), env, createExecutionContext());
+      const [listed] = await archivesOf(t.subscriber.id);
+      expect(listed.period_start).toBe(localDate(Date.now(), "America/New_York"));
+      const archive = await readyArchive(listed.id);
+      expect(archive.events).toBe(5);
+      const { bytes, files, object } = await zipOf(archive.id);
+      expect(object.httpMetadata?.contentType).toBe("application/zip");
+      expect(archive.bytes).toBe(bytes.length);
+      expect(archive.sha256).toBe(await sha256Hex(bytes));
+      const manifest = JSON.parse(text(files["manifest.json"]));
+      expect(manifest).toMatchObject({
+        subscriber_id: t.subscriber.id,
+        period_start: archive.period_start,
+        period_end: archive.period_end,
+        timezone: "America/New_York",
+        events: 5,
+      });
+      for (const file of manifest.files) expect(file.sha256).toBe(await sha256Hex(files[file.name]));
+      const names = Object.keys(files).sort();
+      if (format === "json") {
+        expect(names).toEqual(["course.completed.json", "manifest.json", "user.updated.json"]);
+        const completed = JSON.parse(text(files["course.completed.json"]));
+        // In order of receipt, then id: one publish request shares a receipt time.
+        expect(completed.map((e: { id: string }) => e.id)).toEqual([ids[1], ids[3]].sort());
+        expect(completed).toContainEqual(
+          expect.objectContaining({
+            type: "course.completed",
+            data: expect.objectContaining({ n: 1, who: "Zoë 日本" }),
+          }),
+        );
+      } else if (format === "ndjson") {
+        const lines = text(files["user.updated.ndjson"]).trimEnd().split("\n");
+        expect(lines.map((line) => JSON.parse(line).id)).toEqual([ids[0], ids[2], ids[4]].sort());
+      } else if (format === "csv") {
+        const [header, ...rows] = parse(text(files["user.updated.csv"])) as string[][];
+        expect(header).toEqual(expect.arrayContaining(["id", "type", "data.n", "data.title", "data.tags"]));
+        expect(rows.map((row) => row[header.indexOf("data.title")]).sort()).toEqual([
+          'Course 0, "intro"\nline two',
+          'Course 2, "intro"\nline two',
+          'Course 4, "intro"\nline two',
+        ]);
+        expect(rows[0][header.indexOf("data.who")]).toBe("Zoë 日本");
+        expect(JSON.parse(rows[0][header.indexOf("data.tags")])).toEqual(["a", "b"]);
+      } else {
+        expect(names).toHaveLength(6);
+        expect(JSON.parse(text(files[`course.completed/${ids[3]}.json`]))).toMatchObject({ id: ids[3] });
+      }
+    }
+  });
+
+  it("a cron run twice enqueues each period once, and a job run twice builds once", async () => {
+    const t = await archiveTenant({ format: "ndjson" });
+    await t.publish([event(1), event(2)]);
+    const recorder = recordingEnv();
+    const controller = afterToday("UTC");
+    await handleScheduled(controller, recorder.env);
+    await handleScheduled(controller, recorder.env);
+    const archives = await archivesOf(t.subscriber.id);
+    expect(archives).toHaveLength(1);
+    expect(recorder.sent.filter((message) => message.archive_id === archives[0].id)).toHaveLength(1);
+
+    const outcomes = await Promise.all([
+      runArchiveJob(recorder.env, archives[0].id),
+      runArchiveJob(recorder.env, archives[0].id),
+    ]);
+    expect(outcomes.sort()).toEqual(["ready", "skipped"]);
+    expect(await runArchiveJob(recorder.env, archives[0].id)).toBe("skipped");
+    const archive = (await api("GET", `/v1/admin/archives/${archives[0].id}`)).body as Archive;
+    expect(archive).toMatchObject({ status: "ready", events: 2 });
+  });
+
+  it("archives only what passes the filter, and an event matched twice once", async () => {
+    const t = await archiveTenant({
+      subscriptions: [
+        { event_types: ["*"], filter: "data.keep = true" },
+        { event_types: ["course.completed"], filter: "data.keep = true" },
+      ],
+    });
+    const ids = await t.publish([event(1, { keep: true }), event(2, { keep: false }), event(3, { keep: true })]);
+    await worker.scheduled(afterToday("UTC"), env, createExecutionContext());
+    const [listed] = await archivesOf(t.subscriber.id);
+    const archive = await readyArchive(listed.id);
+    expect(archive.events).toBe(2);
+    const { files } = await zipOf(archive.id);
+    expect(Object.keys(files).sort()).toEqual(["course.completed.json", "manifest.json"]);
+    expect(JSON.parse(text(files["course.completed.json"])).map((e: { id: string }) => e.id)).toEqual(
+      [ids[0], ids[2]].sort(),
+    );
+  });
+
+  it("a big day goes up as an R2 multipart upload in equal parts, across checkpoints and jobs", async () => {
+    const t = await archiveTenant({ format: "ndjson" });
+    // About 24 KB of base64 noise per event, 18 KB once deflated: some 6.5 MB of zip, a 5 MiB part and the rest.
+    const noisy = (i: number) => ({
+      type: "noise",
+      id: `noise-${i}`,
+      data: { i, noise: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18_000)))) },
+    });
+    for (let batch = 0; batch < 9; batch++) {
+      await t.publish(Array.from({ length: 40 }, (_, i) => noisy(batch * 40 + i)));
+    }
+    const recorder = recordingEnv();
+    await handleScheduled(afterToday("UTC"), recorder.env);
+    const [listed] = await archivesOf(t.subscriber.id);
+    let jobs = 0;
+    let sawUpload = false;
+    for (;;) {
+      jobs += 1;
+      const outcome = await runArchiveJob(recorder.env, listed.id, { budgetMs: 0, pageSize: 25 });
+      if (outcome === "ready") break;
+      expect(outcome).toBe("continued");
+      const row = await getArchive(env.DB, listed.id);
+      expect(row).toMatchObject({ status: "building", lease_until: null });
+      const checkpoint = JSON.parse(row!.checkpoint!);
+      if (checkpoint.target.upload_id) sawUpload = true;
+      expect((await api("GET", `/v1/admin/archives/${listed.id}`)).body.progress.events).toBe(Math.min(360, jobs * 25));
+    }
+    expect(jobs).toBeGreaterThan(10);
+    expect(sawUpload).toBe(true);
+    const archive = (await api("GET", `/v1/admin/archives/${listed.id}`)).body as Archive;
+    expect(archive).toMatchObject({ status: "ready", events: 360 });
+    const { bytes, files, key } = await zipOf(archive.id);
+    expect(bytes.length).toBeGreaterThan(PART_BYTES);
+    expect(archive.sha256).toBe(await sha256Hex(bytes));
+    const lines = text(files["noise.ndjson"]).trimEnd().split("\n");
+    const written = lines.map((line) => JSON.parse(line).data.i as number).sort((a, b) => a - b);
+    expect(written).toEqual(Array.from({ length: 360 }, (_, i) => i));
+    // Scratch objects (carry, record chunks) are gone.
+    expect((await env.BUCKET.list({ prefix: `${key}.tmp/` })).objects).toHaveLength(0);
+  }, 120_000);
+});
+
+describe("POST /v1/admin/archives", () => {
+  it("builds a closed period now; an empty period is a zip with the manifest alone", async () => {
+    const t = await archiveTenant({ format: "csv", timezone: "Asia/Kolkata" });
+    const day = addDays(localDate(Date.now(), "Asia/Kolkata"), -3);
+    const body = { subscriber_id: t.subscriber.id, period_start: day, period_end: day };
+    const created = await api("POST", "/v1/admin/archives", body);
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ status: "pending", period_start: day, timezone: "Asia/Kolkata" });
+    expect(created.body.id).toMatch(/^arc_/);
+    const archive = await readyArchive(created.body.id);
+    expect(archive.events).toBe(0);
+    const { files } = await zipOf(archive.id);
+    expect(Object.keys(files)).toEqual(["manifest.json"]);
+    expect(JSON.parse(text(files["manifest.json"]))).toMatchObject({ events: 0, files: [], period_start: day });
+
+    // The same period asked for again is the same archive, not a second build.
+    const again = await api("POST", "/v1/admin/archives", body);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ id: created.body.id, status: "ready" });
+    expect((await archivesOf(t.subscriber.id)).filter((a) => a.period_start === day)).toHaveLength(1);
+  });
+
+  it("names the field of a bad request", async () => {
+    const t = await archiveTenant();
+    const today = localDate(Date.now(), "UTC");
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ subscriber_id: t.subscriber.id, period_start: "2026-02-30", period_end: "2026-03-01" }, "/period_start"],
+      [{ subscriber_id: t.subscriber.id, period_start: "2026-03-02", period_end: "2026-03-01" }, "/period_end"],
+      [{ subscriber_id: t.subscriber.id, period_start: today, period_end: today }, "/period_end"],
+      [
+        { subscriber_id: "sub_00000000000000000000000000", period_start: "2026-03-01", period_end: "2026-03-01" },
+        "/subscriber_id",
+      ],
+      [{ subscriber_id: t.subscriber.id, period_start: "2024-01-01", period_end: "2026-01-01" }, "/period_end"],
+    ];
+    for (const [input, path] of cases) {
+      const res = await api("POST", "/v1/admin/archives", input);
+      expect(res.status, JSON.stringify(input)).toBe(422);
+      expect(res.body.errors[0].path).toBe(path);
+    }
+    expect((await archivesOf(t.subscriber.id)).length).toBe(0);
+  });
+
+  it("is documented in /openapi.json", async () => {
+    const doc = await api("GET", "/openapi.json");
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(["/v1/admin/archives", "/v1/admin/archives/{id}"]),
+    );
+  });
+
+  it("lists archives by subscriber, paged, and 404s an unknown id", async () => {
+    const t = await archiveTenant();
+    const today = localDate(Date.now(), "UTC");
+    for (const back of [5, 6, 7]) {
+      const day = addDays(today, -back);
+      await api("POST", "/v1/admin/archives", { subscriber_id: t.subscriber.id, period_start: day, period_end: day });
+    }
+    const first = await api("GET", `/v1/admin/archives?subscriber_id=${t.subscriber.id}&limit=2`);
+    expect(first.body.data).toHaveLength(2);
+    const second = await api(
+      "GET",
+      `/v1/admin/archives?subscriber_id=${t.subscriber.id}&limit=2&cursor=${first.body.next_cursor}`,
+    );
+    expect(second.body.data).toHaveLength(1);
+    expect(second.body.next_cursor).toBeNull();
+    const missing = await api("GET", "/v1/admin/archives/arc_00000000000000000000000000");
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("archive recovery", () => {
+  it("the sweeper re-enqueues a build whose job was lost", async () => {
+    const t = await archiveTenant();
+    const recorder = recordingEnv();
+    await handleScheduled(afterToday("UTC"), recorder.env);
+    const [archive] = await archivesOf(t.subscriber.id);
+    expect(recorder.sent.filter((m) => m.archive_id === archive.id)).toHaveLength(1);
+    await sweepDue(recorder.env, Date.now() + 10 * 60_000);
+    expect(recorder.sent.filter((m) => m.archive_id === archive.id)).toHaveLength(2);
+    // Swept once, it is left alone for a while.
+    await sweepDue(recorder.env, Date.now() + 11 * 60_000);
+    expect(recorder.sent.filter((m) => m.archive_id === archive.id)).toHaveLength(2);
+  });
+
+  it("the dead-letter consumer marks the archive failed, and asking again rebuilds it", async () => {
+    const t = await archiveTenant();
+    const day = addDays(localDate(Date.now(), "UTC"), -2);
+    // Created without a live job, so nothing builds it before the dead letter arrives.
+    const recorder = recordingEnv();
+    const subscriber = await getSubscriber(env.DB, t.subscriber.id);
+    const pending = await requestArchive(recorder.env, subscriber!, spanPeriod(day, day, "UTC"), Date.now());
+    const batch = createMessageBatch("syndic-archive-dlq", [
+      { id: "a1", timestamp: new Date(), attempts: 1, body: { archive_id: pending.id } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["a1"]);
+    const failed = (await api("GET", `/v1/admin/archives/${pending.id}`)).body as Archive;
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toContain("gave up");
+
+    const again = await api("POST", "/v1/admin/archives", {
+      subscriber_id: t.subscriber.id,
+      period_start: day,
+      period_end: day,
+    });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ id: pending.id, status: "pending", error: null });
+    expect((await readyArchive(pending.id)).events).toBe(0);
+  });
+});
