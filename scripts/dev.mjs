@@ -11,6 +11,7 @@ const timer = setInterval(async () => {
   try {
     if (now.getUTCMinutes() % 2 === 0) await relay.cron("*/2 * * * *");
     if (now.getUTCMinutes() === 7) await relay.cron("7 * * * *");
+    if (now.getUTCHours() === 3 && now.getUTCMinutes() === 17) await relay.cron("17 3 * * *");
   } catch (error) {
     console.error(`cron trigger failed: ${error.message}`);
   }
