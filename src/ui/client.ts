@@ -13,8 +13,8 @@ export const clientScript = String.raw`
   const TOKEN_KEY = "syndic.admin_token";
   const REPLAYS_KEY = "syndic.replays";
   const DEFAULT_VIEW = "events";
-  const VIEW_NAMES = ["sources", "subscribers", "subscriptions", "events", "deliveries", "replays"];
   const STALE_MS = 30000;
+  const LIVE_MS = 4000;
   const PAGE_SIZE = 50;
 
   // ---------------------------------------------------------------- storage
@@ -28,6 +28,7 @@ export const clientScript = String.raw`
   // ---------------------------------------------------------------- DOM helpers
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const VIEW_NAMES = $$("section.view").map((sec) => sec.getAttribute("data-view"));
 
   // Tag and attribute names come from this script only; values and children always land as text.
   function h(tag, attrs, ...children) {
@@ -106,6 +107,30 @@ export const clientScript = String.raw`
     const n = Number(ms);
     return n < 1000 ? Math.round(n) + " ms" : (n / 1000).toFixed(n < 10000 ? 2 : 1) + " s";
   }
+  function bytes(n) {
+    if (isBlank(n) || !Number.isFinite(Number(n))) return "—";
+    const v = Number(n);
+    if (v < 1024) return v + " B";
+    const units = ["KiB", "MiB", "GiB", "TiB"];
+    let x = v / 1024;
+    let i = 0;
+    while (x >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+    return x.toFixed(x < 10 ? 1 : 0) + " " + units[i];
+  }
+  // Archive periods are local calendar dates (YYYY-MM-DD); they are shown as dates, never shifted to this browser's zone.
+  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  function dayLabel(date) {
+    const ms = Date.parse(String(date) + "T00:00:00Z");
+    return Number.isNaN(ms) ? String(date) : dayFormat.format(ms);
+  }
+  function periodDays(a) {
+    const ms = Date.parse(String(a.period_end) + "T00:00:00Z") - Date.parse(String(a.period_start) + "T00:00:00Z");
+    return Number.isFinite(ms) ? Math.round(ms / 86400000) + 1 : null;
+  }
+  function periodText(a) {
+    if (isBlank(a.period_start)) return "—";
+    return a.period_start === a.period_end || isBlank(a.period_end) ? String(a.period_start) : a.period_start + " → " + a.period_end;
+  }
   const plural = (n, one, many) => Number(n).toLocaleString() + " " + (Number(n) === 1 ? one : many || one + "s");
 
   const COLOURS = {
@@ -114,12 +139,15 @@ export const clientScript = String.raw`
     completed: "green", complete: "green", done: "green", succeeded: "green", finished: "green",
     failed: "red", error: "red", cancelled: "gray", canceled: "gray", not_found: "amber", unknown: "gray",
     active: "green", disabled: "red", production: "blue", sandbox: "purple",
+    published: "green", collapsed: "purple", building: "blue",
   };
-  const PULSING = { retrying: 1, running: 1, processing: 1, routing: 1, delivering: 1 };
-  function badge(status, label) {
+  const PULSING = { retrying: 1, running: 1, processing: 1, routing: 1, delivering: 1, building: 1 };
+  // colour overrides the status's usual one where a word means something else (a ready archive is done, a ready delivery queued).
+  function badge(status, label, colour) {
     const key = String(isBlank(status) ? "unknown" : status).toLowerCase();
-    return h("span", { class: "badge " + (COLOURS[key] || "gray") + (PULSING[key] ? " pulse" : "") }, label || key);
+    return h("span", { class: "badge " + (colour || COLOURS[key] || "gray") + (PULSING[key] ? " pulse" : "") }, label || key.replace(/_/g, " "));
   }
+  const archiveBadge = (a) => badge(a.status, null, String(a.status) === "ready" ? "green" : null);
   function tag(text, colour) {
     return h("span", { class: "badge plain " + (colour || "") }, text);
   }
@@ -291,8 +319,13 @@ export const clientScript = String.raw`
 
   // ---------------------------------------------------------------- names of things, for readable references
   const names = { sources: new Map(), subscribers: new Map(), destinations: new Map() };
+  const info = { sources: new Map(), subscribers: new Map(), destinations: new Map() };
   function remember(kind, rows) {
-    for (const r of Array.isArray(rows) ? rows : []) if (r && typeof r.id === "string") names[kind].set(r.id, isBlank(r.name) ? "" : String(r.name));
+    for (const r of Array.isArray(rows) ? rows : []) {
+      if (!r || typeof r.id !== "string") continue;
+      names[kind].set(r.id, isBlank(r.name) ? "" : String(r.name));
+      info[kind].set(r.id, r);
+    }
   }
   function paintRef(el) {
     const id = el.getAttribute("data-id");
@@ -336,6 +369,7 @@ export const clientScript = String.raw`
     }
     fillOptions();
     updateRefs();
+    if (current && autoPick(current)) loadList(current);
     const subscribers = Array.from(names.subscribers.keys()).slice(0, 40);
     await Promise.all(subscribers.map((id) =>
       api("/v1/admin/subscribers/" + enc(id) + "/destinations?limit=100")
@@ -435,10 +469,121 @@ export const clientScript = String.raw`
       ],
       open: (r) => openDrawer("delivery", r.id),
     },
+    notifications: {
+      path: "/v1/admin/notifications",
+      empty: ["No notifications", "Nothing matches these filters. Origins call a source's notify URL with ?id=…"],
+      live: (r) => r.status === "pending" || r.status === "retrying",
+      columns: [
+        ["Record", (r) => h("div", { class: "stack" },
+          h("span", { class: "mono strong truncate", title: String(r.object_id) }, String(r.object_id)),
+          h("span", { class: "id" }, r.id))],
+        ["Source", (r) => ref("sources", r.source_id, "strong")],
+        ["Status", notificationStatus],
+        ["Attempts", (r) => r.attempts, "num"],
+        ["Outcome", (r) => {
+          if (r.event_id) return h("div", { class: "stack" }, h("span", { class: "sub" }, "published as"), h("span", { class: "id strong-id" }, r.event_id));
+          if (r.collapsed_into) return h("div", { class: "stack" }, h("span", { class: "sub" }, "answered by"), h("span", { class: "id" }, r.collapsed_into));
+          if (isBlank(r.last_status_code) && isBlank(r.error)) return null;
+          return h("div", { class: "stack" }, codeBadge(r.last_status_code), isBlank(r.error) ? null : h("span", { class: "err-text truncate", title: String(r.error) }, String(r.error)));
+        }],
+        ["Received", (r) => timeEl(r.created_at)],
+      ],
+      open: (r) => openDrawer("notification", r.id),
+    },
+    syncs: {
+      pathOf: (f) => "/v1/admin/sources/" + enc(f.source_id) + "/syncs",
+      consumes: ["source_id"],
+      requires: ["source_id", "Choose a source", "Syncs belong to a source: pick one above to see its bulk syncs, newest first."],
+      empty: ["No syncs for this source", "Start one with POST /v1/admin/sources/{id}/sync; its progress shows here."],
+      live: (r) => r.status === "running",
+      columns: [
+        ["Sync", (r) => h("div", { class: "stack" }, h("span", { class: "id strong-id" }, r.id), h("span", { class: "sub" }, "started ", timeEl(r.created_at)))],
+        ["Status", (r) => h("div", { class: "stack" }, badge(r.status),
+          isBlank(r.error) ? null : h("span", { class: "err-text truncate", title: String(r.error) }, String(r.error)))],
+        ["Progress", syncProgress],
+        ["Cursor", (r) => (isBlank(r.cursor) ? null : h("span", { class: "mono truncate", title: String(r.cursor) }, String(r.cursor)))],
+        ["Took", (r) => syncDuration(r)],
+        ["", (r) => (r.status === "failed" ? resumeButton(r, "sm") : null)],
+      ],
+      open: (r) => openDrawer("sync", r.id),
+    },
+    identities: {
+      pathOf: (f) => "/v1/admin/subscribers/" + enc(f.subscriber_id) + "/identities",
+      consumes: ["subscriber_id"],
+      requires: ["subscriber_id", "Choose a subscriber", "Identities are per subscriber: pick one, then narrow by namespace and local id."],
+      empty: ["No identities", "None match. An identity step remembers the id a destination gave to each new person, and PUT …/identities loads them in bulk."],
+      emptyFor: (f) => (f.local_id
+        ? ["Unknown to this subscriber", "No remote id for " + (f.namespace ? f.namespace + " / " : "") + f.local_id + ": for the next event about it, an identity step sends a create to the destination and remembers the id it gets."]
+        : null),
+      columns: [
+        ["Namespace", (r) => h("code", { class: "inline-code" }, String(r.namespace))],
+        ["Local id", (r) => h("span", { class: "mono strong" }, String(r.local_id)), "wrap"],
+        ["Remote id", (r) => copyable(r.remote_id), "wrap"],
+        ["Learned", (r) => timeEl(r.updated_at)],
+      ],
+    },
+    archives: {
+      path: "/v1/admin/archives",
+      empty: ["No archives", "Subscribers with an archive schedule get one per day or week; build a period now with the button above."],
+      live: (r) => r.status === "pending" || r.status === "building",
+      columns: [
+        ["Period", (r) => {
+          const days = periodDays(r);
+          return h("div", { class: "stack" },
+            h("span", { class: "strong nowrap" }, periodText(r)),
+            h("span", { class: "sub" }, (days ? plural(days, "day") : "") + (r.timezone ? " · " + r.timezone : "")));
+        }],
+        ["Subscriber", (r) => ref("subscribers", r.subscriber_id, "strong")],
+        ["Status", (r) => h("div", { class: "stack" }, archiveBadge(r),
+          r.status === "building" && r.progress ? h("span", { class: "sub" }, plural(r.progress.events || 0, "event") + " so far") : null,
+          isBlank(r.error) ? null : h("span", { class: "err-text truncate", title: String(r.error) }, String(r.error)))],
+        ["Events", (r) => (isBlank(r.events) ? null : Number(r.events).toLocaleString()), "num"],
+        ["Size", (r) => (isBlank(r.bytes) ? null : bytes(r.bytes)), "num"],
+        ["Format", (r) => (r.format ? tag(r.format) : null)],
+        ["Created", (r) => timeEl(r.created_at)],
+      ],
+      open: (r) => openDrawer("archive", r.id),
+    },
   };
 
+  function notificationStatus(r) {
+    const next = (r.status === "retrying" || r.status === "pending") && !isBlank(r.next_attempt_at)
+      ? h("span", { class: "sub" }, "next ", timeEl(r.next_attempt_at)) : null;
+    return h("div", { class: "stack" }, badge(r.status), next);
+  }
+  function syncProgress(r) {
+    return h("div", { class: "stack" },
+      h("span", { class: "strong nowrap" }, plural(r.records || 0, "record")),
+      h("span", { class: "sub nowrap" }, plural(r.pages || 0, "page") + " · " + Number(r.published || 0).toLocaleString() + " new"));
+  }
+  function syncDuration(r) {
+    const start = toMs(r.created_at);
+    const end = toMs(r.finished_at) || (r.status === "running" ? Date.now() : toMs(r.updated_at));
+    if (start == null || end == null) return null;
+    return h("span", { class: "nowrap", title: r.status === "running" ? "running so far" : "from start to finish" },
+      age((end - start) / 1000) + (r.status === "running" ? " so far" : ""));
+  }
+  function resumeButton(r, size) {
+    const btn = h("button", { type: "button", class: "btn primary " + (size || ""), title: "Resume from the page where it stopped" }, "Resume");
+    btn.addEventListener("click", async (e) => {
+      e.stopPropagation();
+      busy(btn, true);
+      try {
+        await api("/v1/admin/syncs/" + enc(r.id) + "/resume", { method: "POST" });
+        toast("success", "Sync resumed", r.id + " continues from " + (isBlank(r.cursor) ? "where it stopped." : "cursor " + r.cursor + "."));
+        listState("syncs").loadedAt = 0;
+        if (current === "syncs") loadList("syncs");
+        if (!$("#drawer").hidden) reloadDrawer();
+      } catch (err) {
+        toastError(err, "Could not resume the sync");
+        busy(btn, false);
+      }
+    });
+    return btn;
+  }
+
   const lists = {};
-  const listState = (name) => lists[name] || (lists[name] = { rows: 0, cursor: null, gen: 0, loadedAt: 0, loading: false });
+  const listState = (name) => lists[name] || (lists[name] = { rows: 0, cursor: null, gen: 0, loadedAt: 0, loading: false, live: false, timer: null });
   function sectionEls(name) {
     const root = $("#view-" + name);
     return {
@@ -471,16 +616,31 @@ export const clientScript = String.raw`
   }
   function rowEl(name, row) {
     const v = views[name];
-    const tr = h("tr", { class: "row", tabindex: 0 }, v.columns.map((c) => h("td", c[2] ? { class: c[2] } : null, cell(c[1], row))));
+    const cells = v.columns.map((c) => h("td", c[2] ? { class: c[2] } : null, cell(c[1], row)));
+    if (!v.open) return h("tr", null, cells);
+    const tr = h("tr", { class: "row", tabindex: 0 }, cells);
     const open = () => v.open(row);
-    tr.addEventListener("click", () => {
+    tr.addEventListener("click", (e) => {
+      if (e.target.closest && e.target.closest("button, a, input, select")) return; // a control inside the row
       if (String(window.getSelection ? window.getSelection() : "").length) return; // selecting text to copy it
       open();
     });
     tr.addEventListener("keydown", (e) => {
+      if (e.target !== tr) return;
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); }
     });
     return tr;
+  }
+  // Lists with work in flight (running syncs, building archives, retrying notifications) refresh themselves
+  // while they are on screen, unless the operator paged further down.
+  function scheduleLive(name) {
+    const s = listState(name);
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      if (current !== name || !token() || lists[name] !== s) return;
+      if (document.visibilityState !== "visible" || s.loading) return scheduleLive(name);
+      loadList(name);
+    }, LIVE_MS);
   }
   async function loadList(name, more) {
     const v = views[name];
@@ -488,6 +648,21 @@ export const clientScript = String.raw`
     const els = sectionEls(name);
     if (!els.head.childElementCount) els.head.append(h("tr", null, v.columns.map((c) => h("th", { scope: "col" }, c[0]))));
     if (more && (s.loading || !s.cursor)) return;
+    const filters = filterValues(name);
+    clearTimeout(s.timer);
+    if (v.requires && isBlank(filters[v.requires[0]])) {
+      s.gen++;
+      s.rows = 0;
+      s.cursor = null;
+      s.live = false;
+      s.loadedAt = 0;
+      s.loading = false;
+      busy(els.refresh, false);
+      els.more.hidden = true;
+      els.count.textContent = "";
+      els.body.replaceChildren(stateRow(name, "prompt", v.requires[1], v.requires[2]));
+      return;
+    }
     const gen = more ? s.gen : ++s.gen;
     s.loading = true;
     busy(els.refresh, true);
@@ -496,10 +671,9 @@ export const clientScript = String.raw`
     try {
       const params = new URLSearchParams();
       params.set("limit", String(PAGE_SIZE));
-      const filters = filterValues(name);
-      for (const k of Object.keys(filters)) if (!isBlank(filters[k])) params.set(k, filters[k]);
+      for (const k of Object.keys(filters)) if (!isBlank(filters[k]) && !(v.consumes || []).includes(k)) params.set(k, filters[k]);
       if (more) params.set("cursor", s.cursor);
-      const body = await api(v.path + "?" + params.toString());
+      const body = await api((v.pathOf ? v.pathOf(filters) : v.path) + "?" + params.toString());
       if (gen !== s.gen) return;
       const rows = body && Array.isArray(body.data) ? body.data : [];
       if (v.kind) { remember(v.kind, rows); fillOptions(); updateRefs(); }
@@ -508,15 +682,21 @@ export const clientScript = String.raw`
       s.rows = (more ? s.rows : 0) + rows.length;
       s.cursor = (body && body.next_cursor) || null;
       s.loadedAt = Date.now();
-      if (!s.rows) els.body.replaceChildren(stateRow(name, "", v.empty[0], v.empty[1]));
+      if (!s.rows) {
+        const empty = (v.emptyFor && v.emptyFor(filters)) || v.empty;
+        els.body.replaceChildren(stateRow(name, "", empty[0], empty[1]));
+      }
       els.count.textContent = s.rows ? "Showing " + plural(s.rows, "item") + (s.cursor ? " · more available" : "") : "";
       els.more.hidden = !s.cursor;
+      if (!more) s.live = !!v.live && rows.some(v.live);
+      if (s.live && s.rows <= PAGE_SIZE) scheduleLive(name);
     } catch (err) {
       if (gen !== s.gen) return;
       if (more) toastError(err, "Could not load more");
       else {
         s.rows = 0;
         s.cursor = null;
+        s.live = false;
         els.more.hidden = true;
         els.count.textContent = "";
         const again = h("div", null, h("button", { type: "button", class: "btn sm", onclick: () => loadList(name) }, "Try again"));
@@ -544,9 +724,14 @@ export const clientScript = String.raw`
   }
 
   // ---------------------------------------------------------------- drawer
-  const drawer = { stack: [], gen: 0 };
-  const KIND_LABEL = { source: "Source", subscriber: "Subscriber", subscription: "Subscription", event: "Event", delivery: "Delivery" };
-  const KIND_BY_PREFIX = { src: "source", sub: "subscriber", sbn: "subscription", evt: "event", dlv: "delivery" };
+  const drawer = { stack: [], gen: 0, timer: null };
+  const KIND_LABEL = {
+    source: "Source", subscriber: "Subscriber", subscription: "Subscription", event: "Event", delivery: "Delivery",
+    notification: "Notification", sync: "Sync", archive: "Archive",
+  };
+  const KIND_BY_PREFIX = {
+    src: "source", sub: "subscriber", sbn: "subscription", evt: "event", dlv: "delivery", ntf: "notification", syn: "sync", arc: "archive",
+  };
   // The open item lives in the address (#deliveries/dlv_…) so an operator can share or reload it.
   function setHash(id) {
     const next = "#" + (current || DEFAULT_VIEW) + (id ? "/" + enc(id) : "");
@@ -575,6 +760,7 @@ export const clientScript = String.raw`
     if (drawer.stack.length) setHash(null);
     drawer.stack = [];
     drawer.gen++;
+    clearTimeout(drawer.timer);
     $("#drawer").hidden = true;
     $("#backdrop").hidden = true;
     document.body.classList.remove("drawer-open");
@@ -583,9 +769,11 @@ export const clientScript = String.raw`
     const top = drawer.stack[drawer.stack.length - 1];
     if (!top) return;
     const gen = ++drawer.gen;
+    clearTimeout(drawer.timer);
     const body = $("#drawer-body");
     const key = top.kind + ":" + top.id;
-    if (body.getAttribute("data-for") !== key) {
+    const same = body.getAttribute("data-for") === key;
+    if (!same) {
       body.removeAttribute("data-for");
       body.replaceChildren(h("div", { class: "empty" }, h("span", { class: "spinner" }), "Loading…"));
       body.scrollTop = 0;
@@ -593,8 +781,19 @@ export const clientScript = String.raw`
     try {
       const content = await builders[top.kind](top.id);
       if (gen !== drawer.gen) return;
+      // Reloading the same item keeps what the operator opened (Raw JSON, response bodies) open.
+      const opened = same ? $$("details", body).map((d) => d.open) : [];
       body.setAttribute("data-for", key);
       body.replaceChildren(...content.filter(Boolean));
+      $$("details", body).forEach((d, i) => { if (opened[i]) d.open = true; });
+      // Work in flight (a running sync, an archive being built) is followed until it settles.
+      if (content.poll) {
+        drawer.timer = setTimeout(function again() {
+          if (gen !== drawer.gen) return;
+          if (document.visibilityState !== "visible") { drawer.timer = setTimeout(again, content.poll); return; }
+          reloadDrawer();
+        }, content.poll);
+      }
     } catch (err) {
       if (gen !== drawer.gen) return;
       body.removeAttribute("data-for");
@@ -635,14 +834,28 @@ export const clientScript = String.raw`
   }
 
   async function buildSource(id) {
-    const s = await api("/v1/admin/sources/" + enc(id));
+    const base = "/v1/admin/sources/" + enc(id);
+    // Syncs are a side panel: a failure there (or an older relay without them) must not hide the source.
+    const [s, syncs] = await Promise.all([api(base), api(base + "/syncs?limit=5").catch((err) => ({ error: err }))]);
     remember("sources", [s]);
     const types = Array.isArray(s.event_types) ? s.event_types : [];
     const inb = s.inbound || {};
     const f = s.fetch;
-    return [
+    const syncRows = syncs && Array.isArray(syncs.data) ? syncs.data : [];
+    let syncCard = null;
+    if (syncs && syncs.error) {
+      syncCard = syncs.error.status === 401 ? null : card("Recent syncs", h("div", { class: "empty err-text" }, "Could not load syncs: " + syncs.error.message));
+    } else if (syncRows.length) {
+      syncCard = card("Recent syncs", miniTable(["Sync", "Status", "Progress", "Started"], syncRows.map((r) => clickableRow(
+        [h("span", { class: "id" }, r.id), badge(r.status), syncProgress(r), timeEl(r.created_at)],
+        () => openDrawer("sync", r.id, true)))),
+      h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("syncs", "source_id", s.id) }, "All syncs"));
+    }
+    const out = [
       h("div", { class: "drawer-actions" },
-        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("events", "source_id", s.id) }, "Show its events")),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("events", "source_id", s.id) }, "Show its events"),
+        f ? h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("notifications", "source_id", s.id) }, "Show its notifications") : null,
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("syncs", "source_id", s.id) }, "Show its syncs")),
       card(null, kv([
         ["Name", h("span", { class: "strong" }, s.name || "(unnamed)")],
         ["ID", copyable(s.id)],
@@ -667,8 +880,11 @@ export const clientScript = String.raw`
         ["Publishes as", f.event_type ? h("code", { class: "inline-code" }, String(f.event_type)) : dash()],
         ["Auth", f.auth && f.auth.type ? tag(f.auth.type) : tag("none")],
       ])) : null,
+      syncCard,
       rawCard(s),
     ];
+    if (syncRows.some((r) => r.status === "running")) out.poll = 5000;
+    return out;
   }
 
   function destinationEl(subscriberId, d) {
@@ -724,7 +940,9 @@ export const clientScript = String.raw`
     const disabledCount = list.filter((d) => !isBlank(d.disabled_at)).length;
     return [
       h("div", { class: "drawer-actions" },
-        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("deliveries", "subscriber_id", s.id) }, "Show its deliveries")),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("deliveries", "subscriber_id", s.id) }, "Show its deliveries"),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("identities", "subscriber_id", s.id) }, "Show its identities"),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("archives", "subscriber_id", s.id) }, "Show its archives")),
       card(null, kv([
         ["Name", h("span", { class: "strong" }, s.name || "(unnamed)")],
         ["ID", copyable(s.id)],
@@ -804,6 +1022,20 @@ export const clientScript = String.raw`
     ];
   }
 
+  function replayLink(id) {
+    return linkButton(String(id), () => {
+      closeDrawer();
+      track(String(id));
+      location.hash = "#replays";
+    });
+  }
+  // The create (to the destination) or update (to identity.update.url) request an identity step last made.
+  function requestEl(r) {
+    return h("div", { class: "stack" },
+      h("div", { class: "line" }, tag(String(r.method || "POST").toUpperCase(), "blue"), h("span", { class: "mono wrap" }, String(r.url))),
+      h("span", { class: "sub" }, "the create or update this identity step last sent"));
+  }
+
   async function buildDelivery(id) {
     const d = await api("/v1/admin/deliveries/" + enc(id));
     const attempts = Array.isArray(d.attempts) ? d.attempts : [];
@@ -854,7 +1086,8 @@ export const clientScript = String.raw`
         ["Subscriber", ref("subscribers", d.subscriber_id)],
         ["Destination", ref("destinations", d.destination_id)],
         d.subscription_id !== undefined ? ["Subscription", linkButton(String(d.subscription_id), () => openDrawer("subscription", d.subscription_id, true))] : null,
-        d.generation ? ["Replay", mono(d.generation)] : null,
+        isBlank(d.replay_id || d.generation) ? null : ["Replay", replayLink(d.replay_id || d.generation)],
+        d.request && typeof d.request === "object" && !isBlank(d.request.url) ? ["Identity request", requestEl(d.request)] : null,
         ["Attempts", String(attempts.length || attemptCount(d) || 0)],
         d.next_attempt_at !== undefined ? ["Next attempt", timeEl(d.next_attempt_at)] : null,
         ["Created", timeEl(d.created_at)],
@@ -866,7 +1099,238 @@ export const clientScript = String.raw`
       rawCard(d),
     ];
   }
-  const builders = { source: buildSource, subscriber: buildSubscriber, subscription: buildSubscription, event: buildEvent, delivery: buildDelivery };
+  function notice(colour, children, action) {
+    return h("div", { class: "notice " + colour }, h("div", { class: "notice-text" }, children), action || null);
+  }
+  function stats(items) {
+    return h("div", { class: "card stats" }, items.filter(Boolean).map((it) =>
+      h("div", { class: "stat" }, h("div", { class: "stat-label" }, it[0]), h("div", { class: "stat-value" }, it[1]), it[2] ? h("div", { class: "sub" }, it[2]) : null)));
+  }
+
+  // ---------------------------------------------------------------- notifications
+  async function buildNotification(id) {
+    const n = await api("/v1/admin/notifications/" + enc(id));
+    const src = info.sources.get(n.source_id) || (await api("/v1/admin/sources/" + enc(n.source_id)).catch(() => null));
+    if (src) { remember("sources", [src]); updateRefs(); }
+    const f = src && src.fetch;
+    const status = String(n.status || "");
+    const openEvent = n.event_id ? h("button", { type: "button", class: "btn sm primary", onclick: () => openDrawer("event", n.event_id, true) }, "Open event") : null;
+    let note = null;
+    if (status === "published") note = notice("green", ["Fetched from the origin and published as event ", h("span", { class: "mono" }, String(n.event_id || "")), "."]);
+    else if (status === "collapsed") {
+      note = notice("blue", "The same record was already being fetched for an earlier notification; that fetch answered this one too.",
+        n.collapsed_into ? h("button", { type: "button", class: "btn sm", onclick: () => openDrawer("notification", n.collapsed_into, true) }, "Open it") : null);
+    } else if (status === "not_found") note = notice("amber", [h("div", { class: "strong" }, "The origin has no such record"), "It answered 404 for this id, so nothing was published and the notification ended."]);
+    else if (status === "failed") note = notice("red", [h("div", { class: "strong" }, "Gave up after " + plural(n.attempts || 0, "attempt")), isBlank(n.error) ? null : String(n.error)]);
+    else if (status === "retrying") note = notice("amber", [h("div", null, h("span", { class: "strong" }, "Fetching from the origin failed; next try "), timeEl(n.next_attempt_at)), isBlank(n.error) ? null : h("div", null, String(n.error))]);
+    else if (status === "pending") note = notice("blue", "Queued: the record is fetched from the origin shortly.");
+    const out = [
+      h("div", { class: "drawer-actions" },
+        badge(status),
+        h("span", { class: "sub" }, plural(n.attempts || 0, "attempt")),
+        h("span", { class: "grow" }),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("notifications", "source_id", n.source_id) }, "Source's notifications"),
+        openEvent),
+      note,
+      card(null, kv([
+        ["ID", copyable(n.id || id)],
+        ["Source", ref("sources", n.source_id)],
+        ["Record id", copyable(n.object_id)],
+        f && !isBlank(f.url) ? ["Fetches", mono((f.method || "GET") + " " + String(f.url).split("{id}").join(enc(String(n.object_id))))] : null,
+        f && f.event_type ? ["Publishes as", h("code", { class: "inline-code" }, String(f.event_type))] : null,
+        ["Status", badge(status)],
+        ["Event", n.event_id ? linkButton(String(n.event_id), () => openDrawer("event", n.event_id, true)) : dash()],
+        n.collapsed_into ? ["Answered by", linkButton(String(n.collapsed_into), () => openDrawer("notification", n.collapsed_into, true))] : null,
+        ["Attempts", String(n.attempts == null ? 0 : n.attempts)],
+        ["Last status", codeBadge(n.last_status_code) || dash()],
+        ["Error", isBlank(n.error) ? dash() : h("span", { class: "err-text" }, String(n.error))],
+        isBlank(n.next_attempt_at) ? null : ["Next attempt", timeEl(n.next_attempt_at)],
+        ["Received", timeEl(n.created_at)],
+        ["Updated", timeEl(n.updated_at)],
+      ])),
+      rawCard(n),
+    ];
+    if (status === "pending" || status === "retrying") out.poll = 4000;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- syncs
+  async function buildSync(id) {
+    const r = await api("/v1/admin/syncs/" + enc(id));
+    const status = String(r.status || "");
+    const resume = status === "failed" ? resumeButton(r, "sm") : null;
+    let note = null;
+    if (status === "running") note = notice("blue", "Running: the origin's list is fetched page by page in queue jobs. This view follows it.");
+    else if (status === "completed") note = notice("green", ["Completed: " + plural(r.records || 0, "record") + " from " + plural(r.pages || 0, "page") + ", " + plural(r.published || 0, "new event") + ".", h("div", { class: "sub" }, "Records already published before are not stored again.")]);
+    else if (status === "failed") {
+      note = notice("red", [
+        h("div", { class: "strong" }, "Stopped after " + plural(r.pages || 0, "page")),
+        isBlank(r.error) ? null : h("div", null, String(r.error)),
+        h("div", { class: "sub" }, "Resume continues from " + (isBlank(r.cursor) ? "the page where it stopped" : "cursor " + r.cursor) + "; nothing published so far is published twice.")]);
+    }
+    const out = [
+      h("div", { class: "drawer-actions" },
+        badge(status),
+        h("span", { class: "grow" }),
+        h("button", { type: "button", class: "btn sm", onclick: () => openDrawer("source", r.source_id, true) }, "Open source"),
+        resume),
+      note,
+      stats([
+        ["Pages", Number(r.pages || 0).toLocaleString()],
+        ["Records", Number(r.records || 0).toLocaleString()],
+        ["New events", Number(r.published || 0).toLocaleString(), Number(r.records) > Number(r.published) ? Number(r.records - r.published).toLocaleString() + " already known" : null],
+        ["Time", syncDuration(r) || "—"],
+      ]),
+      card(null, kv([
+        ["ID", copyable(r.id || id)],
+        ["Source", ref("sources", r.source_id)],
+        ["Status", badge(status)],
+        ["Cursor", isBlank(r.cursor) ? h("span", { class: "sub" }, "none: " + (status === "running" && !r.pages ? "first page" : "no next page")) : copyable(r.cursor)],
+        ["Error", isBlank(r.error) ? dash() : h("span", { class: "err-text" }, String(r.error))],
+        ["Started", timeEl(r.created_at)],
+        ["Updated", timeEl(r.updated_at)],
+        ["Finished", isBlank(r.finished_at) ? (status === "running" ? tag("running", "blue") : dash()) : timeEl(r.finished_at)],
+      ])),
+      rawCard(r),
+    ];
+    if (status === "running") out.poll = 3000;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- archives
+  const minted = new Map();
+  const TTL_CHOICES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"], ["2592000", "30 days"]];
+  function safeHref(url) {
+    try {
+      const u = new URL(url, location.href);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+  function linkResult(archiveId) {
+    const l = minted.get(archiveId);
+    if (!l) return null;
+    const input = h("input", { class: "input mono link-url", readonly: true, value: l.url, "aria-label": "Download link", spellcheck: "false" });
+    input.addEventListener("focus", () => input.select());
+    const copy = h("button", { type: "button", class: "btn sm primary" }, "Copy link");
+    copy.addEventListener("click", () => copyText(l.url, copy));
+    const href = safeHref(l.url);
+    return h("div", { class: "link-result" },
+      h("div", { class: "link-row" }, input, copy,
+        href ? h("a", { class: "btn sm", href, download: "", rel: "noopener noreferrer" }, "Download") : null),
+      h("div", { class: "meta" },
+        h("span", null, "Expires ", timeEl(l.expires_at)),
+        h("span", null, "Anyone holding it can download the zip, no credentials needed; it cannot be revoked before it expires.")));
+  }
+  function linkCard(a, subscriber) {
+    const defTtl = subscriber && subscriber.archive && subscriber.archive.link_ttl;
+    const select = h("select", { class: "select", "aria-label": "Link lifetime" },
+      h("option", { value: "", title: "The subscriber's archive.link_ttl" }, "Default" + (defTtl ? " (" + age(defTtl) + ")" : "")),
+      TTL_CHOICES.map((c) => h("option", { value: c[0] }, c[1])));
+    const btn = h("button", { type: "button", class: "btn primary" }, "Get download link");
+    const box = h("div", null, linkResult(a.id));
+    btn.addEventListener("click", async () => {
+      busy(btn, true);
+      try {
+        const body = select.value ? { ttl: Number(select.value) } : {};
+        const l = await api("/v1/admin/archives/" + enc(a.id) + "/link", { method: "POST", body });
+        if (!l || typeof l.url !== "string") throw new ApiError(0, "Unexpected answer", "The relay did not return a link.");
+        minted.set(a.id, { url: l.url, expires_at: l.expires_at });
+        box.replaceChildren(linkResult(a.id));
+        $(".link-url", box).focus();
+      } catch (err) {
+        toastError(err, "No link minted");
+      } finally {
+        busy(btn, false);
+      }
+    });
+    return card("Download link", h("div", { class: "card-body link-card" },
+      h("div", { class: "link-row" }, h("span", { class: "sub" }, "Valid for"), select, btn),
+      box));
+  }
+  async function buildArchiveNow(body) {
+    const a = await api("/v1/admin/archives", { method: "POST", body });
+    listState("archives").loadedAt = 0;
+    if (current === "archives") loadList("archives");
+    return a;
+  }
+  async function buildArchive(id) {
+    const a = await api("/v1/admin/archives/" + enc(id));
+    let subscriber = info.subscribers.get(a.subscriber_id);
+    if (!subscriber) {
+      subscriber = await api("/v1/admin/subscribers/" + enc(a.subscriber_id)).catch(() => null);
+      if (subscriber) { remember("subscribers", [subscriber]); updateRefs(); }
+    }
+    const status = String(a.status || "");
+    let rebuild = null;
+    if (status === "failed") {
+      rebuild = h("button", { type: "button", class: "btn sm primary" }, "Build again");
+      rebuild.addEventListener("click", async () => {
+        busy(rebuild, true);
+        try {
+          const next = await buildArchiveNow({ subscriber_id: a.subscriber_id, period_start: a.period_start, period_end: a.period_end });
+          toast("success", "Archive queued", periodText(a) + " is being built again.");
+          if (next && next.id && next.id !== a.id) openDrawer("archive", next.id);
+          else reloadDrawer();
+        } catch (err) {
+          toastError(err, "Could not build the archive");
+          busy(rebuild, false);
+        }
+      });
+    }
+    const progress = a.progress && a.progress.events != null ? Number(a.progress.events) : null;
+    let note = null;
+    if (status === "pending") note = notice("blue", "Queued: it is built shortly. This view follows it.");
+    else if (status === "building") note = notice("blue", "Building" + (progress != null ? ": " + plural(progress, "event") + " written so far." : "."));
+    else if (status === "failed") note = notice("red", [h("div", { class: "strong" }, "The build failed"), isBlank(a.error) ? null : String(a.error)], rebuild);
+    const days = periodDays(a);
+    const out = [
+      h("div", { class: "drawer-actions" },
+        archiveBadge(a),
+        h("span", { class: "sub" }, periodText(a)),
+        h("span", { class: "grow" }),
+        h("button", { type: "button", class: "btn sm", onclick: () => showFiltered("archives", "subscriber_id", a.subscriber_id) }, "Subscriber's archives"),
+        h("button", { type: "button", class: "btn sm", onclick: () => openDrawer("subscriber", a.subscriber_id, true) }, "Open subscriber")),
+      note,
+      status === "ready" ? stats([
+        ["Events", isBlank(a.events) ? "—" : Number(a.events).toLocaleString()],
+        ["Size", bytes(a.bytes)],
+        ["Format", a.format || "—"],
+        ["Period", days ? plural(days, "day") : "—"],
+      ]) : null,
+      status === "ready" ? linkCard(a, subscriber) : null,
+      card(null, kv([
+        ["ID", copyable(a.id || id)],
+        ["Subscriber", ref("subscribers", a.subscriber_id)],
+        ["Period", h("div", { class: "stack" },
+          h("span", { class: "strong" }, a.period_start === a.period_end ? dayLabel(a.period_start) : dayLabel(a.period_start) + " – " + dayLabel(a.period_end)),
+          h("span", { class: "sub" }, (days ? plural(days, "local day") + " in " : "in ") + (a.timezone || "the subscriber's time zone") + ", both ends included"))],
+        a.from || a.to ? ["Covers", h("div", { class: "stack" },
+          h("span", null, timeEl(a.from), " → ", timeEl(a.to)),
+          h("span", { class: "sub" }, "events by the time the relay received them; end excluded"))] : null,
+        ["Format", a.format ? tag(a.format) : dash()],
+        ["Status", archiveBadge(a)],
+        status === "building" && progress != null ? ["Progress", plural(progress, "event") + " written"] : null,
+        ["Events", isBlank(a.events) ? dash() : Number(a.events).toLocaleString()],
+        ["Size", isBlank(a.bytes) ? dash() : bytes(a.bytes) + " (" + Number(a.bytes).toLocaleString() + " bytes)"],
+        ["SHA-256", isBlank(a.sha256) ? dash() : copyable(a.sha256)],
+        ["Error", isBlank(a.error) ? dash() : h("span", { class: "err-text" }, String(a.error))],
+        ["Created", timeEl(a.created_at)],
+        a.ready_at !== undefined ? ["Ready", isBlank(a.ready_at) ? dash() : timeEl(a.ready_at)] : null,
+        a.acknowledged_at !== undefined ? ["Fetched", isBlank(a.acknowledged_at) ? tag(status === "ready" ? "not acknowledged yet" : "no") : h("span", null, "acknowledged ", timeEl(a.acknowledged_at))] : null,
+        a.expires_at !== undefined && !isBlank(a.expires_at) ? ["Kept until", timeEl(a.expires_at)] : null,
+      ])),
+      rawCard(a),
+    ];
+    if (status === "pending" || status === "building") out.poll = 2500;
+    return out;
+  }
+
+  const builders = {
+    source: buildSource, subscriber: buildSubscriber, subscription: buildSubscription, event: buildEvent, delivery: buildDelivery,
+    notification: buildNotification, sync: buildSync, archive: buildArchive,
+  };
 
   // ---------------------------------------------------------------- replays
   const TERMINAL = ["completed", "complete", "done", "finished", "succeeded", "failed", "error", "cancelled", "canceled", "not_found"];
@@ -962,6 +1426,15 @@ export const clientScript = String.raw`
     for (const el of $$(".field-error", form)) el.remove();
     for (const el of $$(".invalid", form)) el.classList.remove("invalid");
   }
+  // Puts each problem+json field error next to its input; true when at least one found a place.
+  function placeErrors(form, err) {
+    let placed = false;
+    for (const fe of (err && err.errors) || []) {
+      const name = pathText(fe.path).split(/[.\/]/).filter(Boolean).pop();
+      if (name && fieldError(form, name, fe.message || "Invalid.")) placed = true;
+    }
+    return placed;
+  }
   const STAGE_HELP = {
     route: "Runs the events through today's subscriptions again.",
     deliver: "Resends the payloads exactly as they were built.",
@@ -1035,12 +1508,7 @@ export const clientScript = String.raw`
           track(id);
         }
       } catch (err) {
-        let placed = false;
-        for (const fe of (err && err.errors) || []) {
-          const name = pathText(fe.path).split(/[.\/]/).filter(Boolean).pop();
-          if (name && fieldError(form, name, fe.message || "Invalid.")) placed = true;
-        }
-        toastError(err, placed ? "Check the highlighted fields" : "Replay not started");
+        toastError(err, placeErrors(form, err) ? "Check the highlighted fields" : "Replay not started");
       } finally {
         busy(btn, false);
       }
@@ -1053,6 +1521,82 @@ export const clientScript = String.raw`
       if (!id) return input.focus();
       input.value = "";
       track(id);
+    });
+  }
+
+  // ---------------------------------------------------------------- archive builds
+  const isoDay = (d) => d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  function wireArchiveForm() {
+    const form = $("#archive-form");
+    const el = form.elements;
+    const toggle = $("[data-action=build-archive]");
+    const help = $("#archive-form-help");
+    const helpText = help.textContent;
+    function show(open) {
+      form.hidden = !open;
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (!open) return;
+      const filter = $("#view-archives [data-filter=subscriber_id]").value;
+      if (filter && !el.subscriber_id.value) el.subscriber_id.value = filter;
+      if (!el.subscriber_id.value && names.subscribers.size === 1) el.subscriber_id.value = names.subscribers.keys().next().value;
+      if (!el.period_start.value) preset("yesterday");
+      describe();
+      (el.subscriber_id.value ? el.period_start : el.subscriber_id).focus();
+    }
+    function preset(which) {
+      const today = new Date();
+      const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+      let end = start;
+      if (which === "last-week") {
+        const monday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - ((today.getDay() + 6) % 7) - 7);
+        start.setTime(monday.getTime());
+        end = new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + 6);
+      }
+      el.period_start.value = isoDay(start);
+      el.period_end.value = isoDay(end);
+      clearFieldErrors(form);
+    }
+    // Tells the operator which calendar the dates are in: the subscriber's, not this browser's.
+    function describe() {
+      const sub = info.subscribers.get(el.subscriber_id.value);
+      help.textContent = sub && sub.timezone
+        ? "Local dates in " + (sub.name || sub.id) + "'s time zone, " + sub.timezone + ", both included. The period must have ended there; an existing archive of it is shown instead, and a failed one is built again."
+        : helpText;
+    }
+    toggle.addEventListener("click", () => show(form.hidden));
+    $("[data-action=close-build]", form).addEventListener("click", () => { show(false); toggle.focus(); });
+    el.subscriber_id.addEventListener("change", describe);
+    for (const b of $$("[data-preset]", form)) b.addEventListener("click", () => preset(b.getAttribute("data-preset")));
+    el.period_start.addEventListener("change", () => {
+      if (!el.period_end.value || el.period_end.value < el.period_start.value) el.period_end.value = el.period_start.value;
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      const body = {
+        subscriber_id: el.subscriber_id.value.trim(),
+        period_start: el.period_start.value,
+        period_end: el.period_end.value || el.period_start.value,
+      };
+      let bad = false;
+      if (!body.subscriber_id) { fieldError(form, "subscriber_id", "Choose a subscriber."); bad = true; }
+      if (!body.period_start) { fieldError(form, "period_start", "Pick the first day."); bad = true; }
+      if (body.period_start && body.period_end < body.period_start) { fieldError(form, "period_end", "Must not be before the first day."); bad = true; }
+      if (bad) return;
+      const btn = form.querySelector("[type=submit]");
+      busy(btn, true);
+      try {
+        const a = await buildArchiveNow(body);
+        const status = a && a.status ? String(a.status) : "pending";
+        toast("success", status === "ready" ? "Already built" : "Archive queued",
+          periodText(body) + (status === "ready" ? " has a ready archive; here it is." : " is being built now."));
+        show(false);
+        if (a && a.id) openDrawer("archive", a.id);
+      } catch (err) {
+        toastError(err, placeErrors(form, err) ? "Check the highlighted fields" : "Archive not built");
+      } finally {
+        busy(btn, false);
+      }
     });
   }
 
@@ -1077,9 +1621,23 @@ export const clientScript = String.raw`
     }
     document.title = view.charAt(0).toUpperCase() + view.slice(1) + " · Syndic";
     if (view === "replays") { renderReplays(); pollReplays(); return; }
+    autoPick(view);
     // Coming back to a list refreshes it, unless the operator paged into it: keep their place.
     const s = listState(view);
-    if (!s.loadedAt || (Date.now() - s.loadedAt > STALE_MS && s.rows <= PAGE_SIZE)) loadList(view);
+    if (!s.loadedAt || (s.rows <= PAGE_SIZE && (s.live || Date.now() - s.loadedAt > STALE_MS))) loadList(view);
+  }
+
+  // A list that needs a source or subscriber picks the only one there is, so a small relay needs no clicks.
+  function autoPick(view) {
+    let picked = false;
+    for (const sel of $$("#view-" + view + " select[data-required][data-options]")) {
+      const map = names[sel.getAttribute("data-options")];
+      if (sel.value || map.size !== 1) continue;
+      sel.value = map.keys().next().value;
+      listState(view).loadedAt = 0;
+      picked = true;
+    }
+    return picked;
   }
 
   function showLogin(message) {
@@ -1096,9 +1654,12 @@ export const clientScript = String.raw`
     healthTimer = null;
     clearTimeout(replayTimer);
     closeDrawer();
-    for (const k of Object.keys(lists)) { lists[k].gen++; delete lists[k]; }
-    for (const k of Object.keys(names)) names[k].clear();
+    for (const k of Object.keys(lists)) { lists[k].gen++; clearTimeout(lists[k].timer); delete lists[k]; }
+    for (const k of Object.keys(names)) { names[k].clear(); info[k].clear(); }
     replayData.clear();
+    minted.clear();
+    $("#archive-form").reset();
+    $("#archive-form").hidden = true;
     for (const t of $$("table.list tbody")) t.replaceChildren();
     for (const c of $$(".list-foot .count")) c.textContent = "";
     for (const b of $$(".load-more")) b.hidden = true;
@@ -1159,6 +1720,14 @@ export const clientScript = String.raw`
     }
   }
   wireReplayForm();
+  wireArchiveForm();
+  for (const form of $$("form[data-lookup]")) {
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const sec = form.closest("section.view");
+      if (sec) loadList(sec.getAttribute("data-view"));
+    });
+  }
   $("#sign-out").addEventListener("click", () => signOut());
   $("#health").addEventListener("click", refreshHealth);
   $("#drawer-close").addEventListener("click", closeDrawer);

@@ -4,57 +4,98 @@ import type { Child } from "hono/jsx";
 import type { AppEnv } from "../routes/router";
 import { clientScript } from "./client";
 import {
+  ArchivesIcon,
   DeliveriesIcon,
   EventsIcon,
+  IdentitiesIcon,
   LockIcon,
   LogoIcon,
+  NotificationsIcon,
   RefreshIcon,
   ReplaysIcon,
   SignOutIcon,
   SourcesIcon,
   SubscribersIcon,
   SubscriptionsIcon,
+  SyncsIcon,
 } from "./icons";
 import { styles } from "./styles";
 
+/** The status enums of the admin API, offered as list filters (test/integration/ui.test.ts checks them against it). */
 export const DELIVERY_STATUSES = ["pending", "ready", "sent", "retrying", "dead", "skipped", "held"] as const;
+export const NOTIFICATION_STATUSES = ["pending", "retrying", "published", "collapsed", "not_found", "failed"] as const;
+export const ARCHIVE_STATUSES = ["pending", "building", "ready", "failed"] as const;
 
 const SECTIONS = [
   {
     id: "sources",
+    group: "Setup",
     title: "Sources",
     blurb: "Origin platforms that publish events or call an ID-only notify URL.",
     Icon: SourcesIcon,
   },
   {
     id: "subscribers",
+    group: "Setup",
     title: "Subscribers",
     blurb: "Receiving organisations. Open one to see its destinations.",
     Icon: SubscribersIcon,
   },
   {
     id: "subscriptions",
+    group: "Setup",
     title: "Subscriptions",
     blurb: "What goes where: event types, filters, transforms and push steps.",
     Icon: SubscriptionsIcon,
   },
   {
+    id: "identities",
+    group: "Setup",
+    title: "Identities",
+    blurb: "The ids a subscriber's systems gave to the origins' people and records, as identity steps learned them.",
+    Icon: IdentitiesIcon,
+  },
+  {
     id: "events",
+    group: "Traffic",
     title: "Events",
     blurb: "Everything the origins published. Open one to follow it.",
     Icon: EventsIcon,
   },
   {
+    id: "notifications",
+    group: "Traffic",
+    title: "Notifications",
+    blurb: "ID-only calls to notify URLs, and what fetching each record from the origin gave.",
+    Icon: NotificationsIcon,
+  },
+  {
     id: "deliveries",
+    group: "Traffic",
     title: "Deliveries",
     blurb: "Every push to a destination, with each attempt and its response.",
     Icon: DeliveriesIcon,
   },
   {
+    id: "syncs",
+    group: "Operations",
+    title: "Syncs",
+    blurb: "Bulk syncs paging through an origin's list endpoint, each record published as an event.",
+    Icon: SyncsIcon,
+  },
+  {
     id: "replays",
+    group: "Operations",
     title: "Replays",
     blurb: "Run stored events through routing or delivery again.",
     Icon: ReplaysIcon,
+  },
+  {
+    id: "archives",
+    group: "Operations",
+    title: "Archives",
+    blurb: "Zipped daily or weekly event files per subscriber, fetched through expiring signed links.",
+    Icon: ArchivesIcon,
   },
 ] as const;
 
@@ -137,6 +178,86 @@ function Toolbar(props: { id: string }) {
             <option value="">All subscribers</option>
           </select>
           <RefreshButton />
+        </div>
+      );
+    case "notifications":
+      return (
+        <div class="toolbar">
+          <select class="select" data-filter="status" aria-label="Status">
+            <option value="">All statuses</option>
+            {NOTIFICATION_STATUSES.map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+          <select class="select" data-filter="source_id" data-options="sources" aria-label="Source">
+            <option value="">All sources</option>
+          </select>
+          <RefreshButton />
+        </div>
+      );
+    case "syncs":
+      return (
+        <div class="toolbar">
+          <select class="select" data-filter="source_id" data-options="sources" data-required aria-label="Source">
+            <option value="">Choose a source…</option>
+          </select>
+          <RefreshButton />
+        </div>
+      );
+    case "identities":
+      return (
+        <form class="toolbar" data-lookup novalidate>
+          <select
+            class="select"
+            data-filter="subscriber_id"
+            data-options="subscribers"
+            data-required
+            aria-label="Subscriber"
+          >
+            <option value="">Choose a subscriber…</option>
+          </select>
+          <input
+            class="input"
+            data-filter="namespace"
+            type="search"
+            placeholder="Namespace"
+            aria-label="Namespace"
+            autocomplete="off"
+          />
+          <input
+            class="input mono"
+            data-filter="local_id"
+            type="search"
+            placeholder="Local id"
+            aria-label="Local id"
+            autocomplete="off"
+          />
+          <RefreshButton />
+        </form>
+      );
+    case "archives":
+      return (
+        <div class="toolbar">
+          <select class="select" data-filter="subscriber_id" data-options="subscribers" aria-label="Subscriber">
+            <option value="">All subscribers</option>
+          </select>
+          <select class="select" data-filter="status" aria-label="Status">
+            <option value="">All statuses</option>
+            {ARCHIVE_STATUSES.map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+          <RefreshButton />
+          <button
+            type="button"
+            class="btn primary"
+            data-action="build-archive"
+            aria-controls="archive-form"
+            aria-expanded="false"
+          >
+            <ArchivesIcon />
+            <span>Build period now</span>
+          </button>
         </div>
       );
     case "replays":
@@ -232,6 +353,55 @@ function ReplaysBody() {
   );
 }
 
+function ArchiveForm() {
+  return (
+    <form id="archive-form" class="card build-form" novalidate hidden>
+      <div class="card-head">
+        <h3>Build a period now</h3>
+        <button type="button" class="btn icon ghost sm" data-action="close-build" title="Close" aria-label="Close">
+          ✕
+        </button>
+      </div>
+      <div class="card-body">
+        <div class="form-grid three">
+          <label class="field">
+            <span>Subscriber</span>
+            <select class="select" name="subscriber_id" data-options="subscribers" required>
+              <option value="">Choose a subscriber…</option>
+            </select>
+          </label>
+          <label class="field">
+            <span>First day</span>
+            <input class="input" type="date" name="period_start" required />
+          </label>
+          <label class="field">
+            <span>Last day</span>
+            <input class="input" type="date" name="period_end" required />
+          </label>
+          <small class="full sub" id="archive-form-help">
+            Local dates in the subscriber's time zone, both included. The period must have ended; an archive that
+            already exists for it is shown instead, and a failed one is built again.
+          </small>
+        </div>
+        <div class="form-actions">
+          <div class="presets">
+            <button type="button" class="btn sm ghost" data-preset="yesterday">
+              Yesterday
+            </button>
+            <button type="button" class="btn sm ghost" data-preset="last-week">
+              Last week
+            </button>
+          </div>
+          <span class="grow" />
+          <button type="submit" class="btn primary">
+            Build now
+          </button>
+        </div>
+      </div>
+    </form>
+  );
+}
+
 function LoginScreen() {
   return (
     <div id="login" class="login">
@@ -306,12 +476,14 @@ function Dashboard() {
       </header>
       <div class="layout">
         <nav class="sidenav" aria-label="Sections">
-          <div class="nav-label">Relay</div>
-          {SECTIONS.map((s) => (
-            <a href={`#${s.id}`} data-tab={s.id}>
-              <s.Icon />
-              <span>{s.title}</span>
-            </a>
+          {SECTIONS.map((s, i) => (
+            <>
+              {i === 0 || SECTIONS[i - 1].group !== s.group ? <div class="nav-label">{s.group}</div> : null}
+              <a href={`#${s.id}`} data-tab={s.id}>
+                <s.Icon />
+                <span>{s.title}</span>
+              </a>
+            </>
           ))}
           <div class="nav-foot">Times are shown in your local zone.</div>
         </nav>
@@ -325,6 +497,7 @@ function Dashboard() {
                 </div>
                 <Toolbar id={s.id} />
               </div>
+              {s.id === "archives" ? <ArchiveForm /> : null}
               {s.id === "replays" ? <ReplaysBody /> : <ListSection id={s.id} />}
             </section>
           ))}

@@ -89,3 +89,34 @@ export const LockIcon = () => (
     <path d="M7 11V7a5 5 0 0 1 10 0v4" />
   </Icon>
 );
+
+export const NotificationsIcon = () => (
+  <Icon>
+    <path d="M18 8A6 6 0 0 0 6 8c0 7-3 9-3 9h18s-3-2-3-9" />
+    <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+  </Icon>
+);
+
+export const SyncsIcon = () => (
+  <Icon>
+    <ellipse cx="12" cy="5" rx="9" ry="3" />
+    <path d="M3 5v14c0 1.66 4 3 9 3s9-1.34 9-3V5" />
+    <path d="M3 12c0 1.66 4 3 9 3s9-1.34 9-3" />
+  </Icon>
+);
+
+export const IdentitiesIcon = () => (
+  <Icon>
+    <rect x="2" y="4" width="20" height="16" rx="2" />
+    <circle cx="8" cy="11" r="2.5" />
+    <path d="M4.5 17c.6-1.8 2-2.8 3.5-2.8s2.9 1 3.5 2.8M14 9h5M14 13h4" />
+  </Icon>
+);
+
+export const ArchivesIcon = () => (
+  <Icon>
+    <polyline points="21 8 21 21 3 21 3 8" />
+    <rect x="1" y="3" width="22" height="5" />
+    <line x1="10" y1="12" x2="14" y2="12" />
+  </Icon>
+);

@@ -151,9 +151,10 @@ a:hover { text-decoration: underline; }
 .sidenav {
   position: sticky; top: 60px; align-self: start; height: calc(100vh - 60px);
   padding: 18px 12px; border-right: 1px solid var(--border); background: var(--panel);
-  display: flex; flex-direction: column; gap: 2px;
+  display: flex; flex-direction: column; gap: 2px; overflow-y: auto;
 }
 .sidenav .nav-label { font-size: 11px; font-weight: 650; text-transform: uppercase; letter-spacing: 0.06em; color: var(--faint); padding: 6px 10px; }
+.sidenav a + .nav-label { margin-top: 12px; }
 .sidenav a {
   display: flex; align-items: center; gap: 10px;
   padding: 8px 10px; border-radius: var(--radius-sm);
@@ -296,6 +297,9 @@ pre.plain {
 .notice { display: flex; gap: 12px; align-items: flex-start; justify-content: space-between; padding: 12px 14px; border-radius: var(--radius-sm); border: 1px solid; font-size: 13px; }
 .notice.red { background: var(--red-bg); border-color: var(--red-bd); color: var(--red); }
 .notice.amber { background: var(--amber-bg); border-color: var(--amber-bd); color: var(--amber); }
+.notice.green { background: var(--green-bg); border-color: var(--green-bd); color: var(--green); }
+.notice.blue { background: var(--blue-bg); border-color: var(--blue-bd); color: var(--blue); }
+.notice .sub { color: inherit; opacity: 0.8; }
 .notice .notice-text { min-width: 0; overflow-wrap: anywhere; }
 
 .dest { padding: 14px 16px; border-bottom: 1px solid var(--border); display: flex; flex-direction: column; gap: 8px; }
@@ -349,6 +353,28 @@ progress.failed::-webkit-progress-value { background: var(--red-dot); }
 progress.failed::-moz-progress-bar { background: var(--red-dot); }
 .empty { padding: 36px 18px; text-align: center; color: var(--muted); }
 .empty .state-title { color: var(--text-2); font-weight: 600; margin-bottom: 4px; }
+
+/* ---------- stats, links, archive builds ---------- */
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); overflow: hidden; flex: none; }
+.drawer-body > * { flex-shrink: 0; }
+.stat { padding: 14px 16px; border-right: 1px solid var(--border); min-width: 0; }
+.stat:last-child { border-right: 0; }
+.stat-label { font-size: 11.5px; font-weight: 650; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); }
+.stat-value { font-size: 22px; font-weight: 650; letter-spacing: -0.01em; font-variant-numeric: tabular-nums; color: var(--text); overflow-wrap: anywhere; }
+.line { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; min-width: 0; }
+.wrap, td.wrap { overflow-wrap: anywhere; }
+.link-card { display: flex; flex-direction: column; gap: 12px; }
+.link-row { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
+.link-row .select { max-width: 220px; }
+.link-result { display: flex; flex-direction: column; gap: 8px; padding: 12px; border-radius: var(--radius-sm); background: var(--green-bg); border: 1px solid var(--green-bd); }
+.link-result .link-url { flex: 1; min-width: 200px; background: var(--panel); }
+.link-result .meta .time .abs { display: inline; margin-left: 6px; }
+.build-form { margin-bottom: 16px; animation: fade 0.15s ease-out; }
+.build-form .card-head .btn { height: 28px; width: 28px; }
+.form-grid.three { grid-template-columns: 1.4fr 1fr 1fr; }
+.build-form .form-actions { align-items: center; }
+.presets { display: flex; gap: 4px; flex-wrap: wrap; }
+table.list td.state.prompt { background: var(--panel-2); }
 
 /* ---------- toasts ---------- */
 .toasts { position: fixed; right: 18px; bottom: 18px; z-index: 60; display: flex; flex-direction: column; gap: 8px; width: min(380px, calc(100vw - 36px)); }
@@ -408,7 +434,8 @@ details.raw > .pre-wrap { margin: 12px; }
   .kv { grid-template-columns: minmax(0, 1fr); }
   .kv > dt { padding-bottom: 0; border-bottom: 0; font-size: 12px; }
   .kv > dd { padding-top: 2px; }
-  .form-grid { grid-template-columns: minmax(0, 1fr); }
+  .form-grid, .form-grid.three { grid-template-columns: minmax(0, 1fr); }
+  .stat { border-bottom: 1px solid var(--border); }
 }
 @media (max-width: 520px) {
   .topbar .btn .label { display: none; }
