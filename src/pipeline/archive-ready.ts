@@ -17,9 +17,9 @@ import { type ArchiveRow, getArchive } from "../db/archives";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
-import { USER_AGENT } from "./deliver";
+import { type Sent, send, USER_AGENT } from "./deliver";
 import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "./messages";
-import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
+import { isRetryableStatus, retryDelaySeconds } from "./retry-policy";
 
 /**
  * The archive-ready POST: when an archive turns ready, Syndic POSTs
@@ -81,41 +81,6 @@ async function payload(env: Env, archive: ArchiveRow, subscriber: SubscriberRow,
   });
 }
 
-interface Sent {
-  statusCode: number | null;
-  error: string | null;
-  retryAfter: number | null;
-  durationMs: number;
-}
-
-async function post(url: string, headers: Record<string, string>, body: string): Promise<Sent> {
-  const started = Date.now();
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    await response.body?.cancel().catch(() => {});
-    return {
-      statusCode: response.status,
-      error: response.ok ? null : `HTTP ${response.status}`,
-      retryAfter: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-      durationMs: Date.now() - started,
-    };
-  } catch (error) {
-    const timedOut = (error as Error).name === "TimeoutError";
-    return {
-      statusCode: null,
-      error: timedOut ? `timed out after ${TIMEOUT_MS} ms` : `network error: ${(error as Error).message}`,
-      retryAfter: null,
-      durationMs: Date.now() - started,
-    };
-  }
-}
-
 function decide(attempt: number, sent: Sent): { status: "sent" | "retrying" | "dead"; delaySeconds: number | null } {
   const code = sent.statusCode;
   if (code !== null && code >= 200 && code < 300) return { status: "sent", delaySeconds: null };
@@ -163,7 +128,7 @@ export async function runAnnouncement(env: Env, archiveId: string, now = Date.no
     "user-agent": USER_AGENT,
     ...(await webhookHeaders(secret, archive.id, body)),
   };
-  const sent = await post(url, headers, body);
+  const sent = await send({ url, method: "POST", headers, body }, TIMEOUT_MS, 0);
   const decision = decide(attempt, sent);
   const finished = Date.now();
   const nextAttemptAt = decision.delaySeconds !== null ? finished + decision.delaySeconds * 1000 : null;

@@ -113,7 +113,7 @@ async function buildRequest(
   return applyAuth(request, auth, context);
 }
 
-interface Sent {
+export interface Sent {
   statusCode: number | null;
   error: string | null;
   excerpt: string | null;
@@ -123,7 +123,8 @@ interface Sent {
   durationMs: number;
 }
 
-async function send(request: OutboundRequest, timeoutMs: number, bodyLimit: number): Promise<Sent> {
+/** One HTTP request with a timeout, never throwing: the status, or the network error, and the answer's start. */
+export async function send(request: OutboundRequest, timeoutMs: number, bodyLimit: number): Promise<Sent> {
   const started = Date.now();
   try {
     const response = await fetch(request.url, {
