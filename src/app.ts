@@ -1,7 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { Problem, problemResponse } from "./lib/problem";
+import { jsonDepth, MAX_JSON_DEPTH } from "./lib/json-depth";
+import { invalid, Problem, problemResponse } from "./lib/problem";
 import { admin } from "./routes/admin";
 import { docs } from "./routes/docs";
 import { eventfiles } from "./routes/eventfiles";
@@ -25,6 +26,24 @@ app.use(
     },
   }),
 );
+
+/**
+ * JSON nested past MAX_JSON_DEPTH is refused before any handler parses it, so nothing downstream (zod, JSON.stringify,
+ * the archive's shape walk) meets it. The bytes are read once here; handlers reading the body again get them from
+ * Hono's cache unchanged, so an inbound HMAC still sees the exact raw body.
+ */
+app.use("*", async (c, next) => {
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && /json/i.test(c.req.header("content-type") ?? "")) {
+    const depth = jsonDepth(new Uint8Array(await c.req.arrayBuffer()), MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) {
+      throw invalid(
+        [{ path: "/", message: `JSON may nest at most ${MAX_JSON_DEPTH} levels deep` }],
+        `the body nests deeper than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
+  }
+  await next();
+});
 
 app.route("/", health);
 app.route("/", docs);

@@ -18,8 +18,20 @@ export interface BackoffPolicy {
 }
 
 /**
+ * The longest a Retry-After answer may park a delivery: 24 hours, or the policy's own longest wait when that is
+ * longer. A destination that says `Retry-After: 999999999` would otherwise hold the delivery until 2058, where the
+ * operator cannot see it fail and the sweeper never looks again.
+ */
+export const RETRY_AFTER_CAP_S = 24 * 60 * 60;
+
+export function retryAfterCap(policy: BackoffPolicy): number {
+  return Math.max(RETRY_AFTER_CAP_S, policy.max_delay);
+}
+
+/**
  * `initial_delay · 2^(n-1)` seconds for attempt n, with ±20% jitter so a recovering destination is not hit by a
- * thundering herd, capped at `max_delay`. A Retry-After answer wins: never retry earlier than told.
+ * thundering herd, capped at `max_delay`. A Retry-After answer wins (never retry earlier than told), up to
+ * `retryAfterCap`.
  */
 export function retryDelaySeconds(
   policy: BackoffPolicy,
@@ -27,7 +39,7 @@ export function retryDelaySeconds(
   retryAfter: number | null,
   random = Math.random(),
 ): number {
-  if (retryAfter !== null) return Math.max(1, retryAfter);
+  if (retryAfter !== null) return Math.max(1, Math.min(retryAfter, retryAfterCap(policy)));
   const exponential = policy.initial_delay * 2 ** Math.min(attempt - 1, 30);
   const jittered = exponential * (0.8 + 0.4 * random);
   return Math.max(1, Math.round(Math.min(policy.max_delay, jittered)));

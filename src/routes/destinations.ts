@@ -15,6 +15,7 @@ import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { sweepDue } from "../pipeline/sweep";
 import { spec } from "./openapi";
+import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
 import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
 
@@ -42,19 +43,7 @@ const DestinationInput = z
   })
   .openapi("DestinationInput");
 
-const DestinationPatch = z
-  .object({
-    name: z.string().min(1).max(200),
-    url: HttpUrl,
-    method: z.enum(["POST", "PUT", "PATCH"]),
-    environment: z.enum(["production", "sandbox"]),
-    headers: Headers,
-    auth: Auth,
-    timeout_ms: z.number().int().min(100).max(120_000),
-    retry: Retry,
-  })
-  .partial()
-  .openapi("DestinationPatch");
+const DestinationPatch = patchSchema(DestinationInput).openapi("DestinationPatch");
 
 const Destination = z
   .object({
@@ -98,6 +87,20 @@ async function present(env: Env, row: DestinationRow) {
     failing_since: iso(row.failing_since),
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
+  };
+}
+
+/** The destination as its create body would have been, credentials included: what a PATCH merges into. */
+async function currentInput(env: Env, row: DestinationRow): Promise<z.input<typeof DestinationInput>> {
+  return {
+    name: row.name,
+    url: row.url,
+    method: row.method as "POST" | "PUT" | "PATCH",
+    environment: row.environment as "production" | "sandbox",
+    headers: JSON.parse(row.headers),
+    auth: await decryptJson<Auth>(env.SECRETS_KEY, row.auth_enc),
+    timeout_ms: row.timeout_ms,
+    retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
   };
 }
 
@@ -203,21 +206,22 @@ export const destinations = newRouter()
     }),
     async (c) => {
       const { subscriber_id, id } = c.req.valid("param");
-      const input = c.req.valid("json");
-      await ownedDestination(c.env, subscriber_id, id);
+      const patch = c.req.valid("json");
+      const existing = await ownedDestination(c.env, subscriber_id, id);
+      const input = patchedInput(DestinationInput, await currentInput(c.env, existing), patch);
       checkUrls(c.env, input);
       await updateDestination(c.env.DB, id, {
         name: input.name,
         url: input.url,
         method: input.method,
         environment: input.environment,
-        headers: input.headers ? JSON.stringify(input.headers) : undefined,
-        auth_type: input.auth?.type,
-        auth_enc: input.auth ? await encryptJson(c.env.SECRETS_KEY, input.auth) : undefined,
+        headers: JSON.stringify(input.headers),
+        auth_type: input.auth.type,
+        auth_enc: patch.auth ? await encryptJson(c.env.SECRETS_KEY, input.auth) : undefined,
         timeout_ms: input.timeout_ms,
-        max_attempts: input.retry?.max_attempts,
-        initial_delay: input.retry?.initial_delay,
-        max_delay: input.retry?.max_delay,
+        max_attempts: input.retry.max_attempts,
+        initial_delay: input.retry.initial_delay,
+        max_delay: input.retry.max_delay,
         updated_at: Date.now(),
       });
       return c.json(await present(c.env, await ownedDestination(c.env, subscriber_id, id)), 200);

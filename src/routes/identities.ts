@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { type IdentityRow, listIdentities, upsertIdentities } from "../db/identities";
 import { getSubscriber } from "../db/subscribers";
+import { decodeJsonCursor, encodeJsonCursor } from "../lib/cursor";
 import { iso } from "../lib/time";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
@@ -14,24 +15,16 @@ const Identity = z
 
 const Params = z.object({ id: Id("sub") });
 
-/** Cursors are the last (namespace, local_id) of a page, encoded as opaque base64url JSON. */
+/** Cursors are the last (namespace, local_id) of a page. */
 function encode(row: IdentityRow): string {
-  return btoa(JSON.stringify([row.namespace, row.local_id]))
-    .replace(/=+$/, "")
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
+  return encodeJsonCursor([row.namespace, row.local_id]);
 }
 
 function decode(cursor: string | undefined): [string, string] | null {
-  if (!cursor) return null;
-  try {
-    const value = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
-    return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string")
-      ? [value[0], value[1]]
-      : null;
-  } catch {
-    return null;
-  }
+  const value = decodeJsonCursor(cursor);
+  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string")
+    ? [value[0], value[1]]
+    : null;
 }
 
 export const identities = newRouter()

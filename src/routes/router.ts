@@ -13,8 +13,9 @@ export function newRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;
-        const prefix = target === "query" ? ["query"] : target === "param" ? ["params"] : [];
-        throw invalid(fieldErrors(result.error, prefix));
+        // A path names one resource: an id that cannot exist is as absent as one that does not (CONTRACT §3).
+        if (target === "param") throw new Problem(404, "Not Found", "no such resource");
+        throw invalid(fieldErrors(result.error, target === "query" ? ["query"] : []));
       }
     },
   });

@@ -16,6 +16,7 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
+import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
 import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
 
@@ -66,7 +67,9 @@ const SourceInput = z
   })
   .openapi("SourceInput");
 
-const SourcePatch = SourceInput.partial().openapi("SourcePatch");
+/** Event types are not merged: a PATCH's event_types are added or replaced by code, as with the event-types route. */
+const SourceSettings = SourceInput.omit({ event_types: true });
+const SourcePatch = patchSchema(SourceInput).openapi("SourcePatch");
 
 const Source = z
   .object({
@@ -233,24 +236,22 @@ export const sources = newRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const input = c.req.valid("json");
+      const patch = c.req.valid("json");
       const existing = requireFound(await getSource(c.env.DB, id), "source");
+      const input = patchedInput(SourceSettings, await currentSettings(c.env, existing), patch);
+      const eventTypes = patch.event_types ? patchedInput(SourceInput.shape.event_types, [], patch.event_types) : [];
       checkUrls(c.env, input.fetch);
       const now = Date.now();
-      const sealed =
-        input.inbound !== undefined || input.fetch !== undefined
-          ? await sealPatched(c.env, existing, input.inbound, input.fetch)
-          : {};
       await updateSource(
         c.env.DB,
         id,
         {
           name: input.name,
-          strict: input.strict === undefined ? undefined : input.strict ? 1 : 0,
-          ...sealed,
+          strict: input.strict ? 1 : 0,
+          ...(await sealConfig(c.env, input.inbound, input.fetch)),
           updated_at: now,
         },
-        eventTypeRows(id, input.event_types ?? [], now),
+        eventTypeRows(id, eventTypes, now),
       );
       const row = requireFound(await getSource(c.env.DB, id), "source");
       return c.json(present(row, await listEventTypes(c.env.DB, id)), 200);
@@ -334,22 +335,18 @@ export const sources = newRouter()
     },
   );
 
-/** A PATCH that gives only `inbound` keeps the sealed fetch auth, and the other way round. */
-async function sealPatched(
-  env: Env,
-  existing: SourceRow,
-  inbound: z.infer<typeof Inbound> | undefined,
-  fetch: z.infer<typeof Fetch> | undefined,
-) {
-  const old = existing.secrets_enc ? await decryptJson<SourceSecrets>(env.SECRETS_KEY, existing.secrets_enc) : {};
-  const sealed = await sealConfig(env, inbound, fetch);
-  const merged: SourceSecrets = {
-    hmac_secret: inbound !== undefined ? inbound.hmac?.secret : old.hmac_secret,
-    fetch_auth: fetch !== undefined ? fetch.auth : old.fetch_auth,
-  };
+/** The source's settings as its create body would have given them, secrets included: what a PATCH merges into. */
+async function currentSettings(env: Env, row: SourceRow): Promise<z.input<typeof SourceSettings>> {
+  const secrets = row.secrets_enc ? await decryptJson<SourceSecrets>(env.SECRETS_KEY, row.secrets_enc) : {};
+  const inbound = row.inbound ? (JSON.parse(row.inbound) as z.input<typeof Inbound>) : undefined;
+  const fetch = row.fetch_config ? (JSON.parse(row.fetch_config) as z.input<typeof Fetch>) : undefined;
   return {
-    inbound: inbound !== undefined ? sealed.inbound : existing.inbound,
-    fetch_config: fetch !== undefined ? sealed.fetch_config : existing.fetch_config,
-    secrets_enc: await encryptJson(env.SECRETS_KEY, merged),
+    name: row.name,
+    strict: row.strict === 1,
+    inbound: inbound && {
+      ...inbound,
+      hmac: inbound.hmac && secrets.hmac_secret ? { ...inbound.hmac, secret: secrets.hmac_secret } : undefined,
+    },
+    fetch: fetch && { ...fetch, auth: secrets.fetch_auth ?? { type: "none" } },
   };
 }

@@ -49,6 +49,17 @@ describe("delivery", () => {
     expect(second.at - first.at).toBeGreaterThanOrEqual(2000);
   });
 
+  it("caps an absurd Retry-After at 24 hours instead of parking the delivery for decades", async () => {
+    const t = await tenant({ destination: { retry: { max_attempts: 5, initial_delay: 1, max_delay: 60 } } });
+    await sinkConfigure(t.mailbox, { script: [{ status: 503, headers: { "retry-after": "999999999" } }] });
+    const before = Date.now();
+    const eventId = await publishOne(t);
+    const delivery = await deliveryOf(eventId, (s) => s === "retrying");
+    const due = Date.parse(delivery.next_attempt_at);
+    expect(due).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000 - 5000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 24 * 3600 * 1000 + 5000);
+  });
+
   it("gives up at once on a non-retryable 4xx, and after max_attempts on 5xx", async () => {
     const rejecting = await tenant();
     await sinkConfigure(rejecting.mailbox, { otherwise: { status: 422, body: '{"error":"bad email"}' } });

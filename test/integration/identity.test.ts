@@ -208,4 +208,37 @@ describe("identity mapping", () => {
     const mine = await api("GET", `/v1/admin/subscribers/${t.subscriber.id}/identities?local_id=x`);
     expect(mine.body.data).toEqual([]);
   });
+
+  it("pages through identities whose ids are any Unicode, and shrugs off forged cursors", async () => {
+    const t = await crmTenant();
+    const ids = ["学習者-1", "学習者-2", "Ünïcødé-3", "👩‍🎓-4"];
+    const put = await api(
+      "PUT",
+      `/v1/admin/subscribers/${t.subscriber.id}/identities`,
+      ids.map((local_id, i) => ({ namespace: "learner", local_id, remote_id: `crm-${i}` })),
+    );
+    expect(put.status).toBe(200);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?namespace=learner&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await api("GET", `/v1/admin/subscribers/${t.subscriber.id}/identities${query}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((row: { local_id: string }) => row.local_id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+    const one = await api(
+      "GET",
+      `/v1/admin/subscribers/${t.subscriber.id}/identities?local_id=${encodeURIComponent("学習者-2")}`,
+    );
+    expect(one.body.data.map((row: { remote_id: string }) => row.remote_id)).toEqual(["crm-1"]);
+    for (const forged of ["学習者", "%%%", "eyJ4Ijo", "W10"]) {
+      const res = await api(
+        "GET",
+        `/v1/admin/subscribers/${t.subscriber.id}/identities?cursor=${encodeURIComponent(forged)}`,
+      );
+      expect(res.status, forged).toBe(200);
+    }
+  });
 });

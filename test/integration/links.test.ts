@@ -141,7 +141,7 @@ describe("signed links", () => {
     expect(conflict.status).toBe(409);
     expect(conflict.body.detail).toMatch(/building/);
     expect((await mint("arc_01jfq3zv7k8m2n4p6r8s0t2v4w", { ttl: 60 })).status).toBe(404);
-    expect((await mint("nope", { ttl: 60 })).status).toBe(422);
+    expect((await mint("nope", { ttl: 60 })).status).toBe(404);
     const ready = await storeArchive(sub.id, { period_start: "2026-11-16" });
     expect((await api("POST", `/v1/admin/archives/${ready.id}/link`, { ttl: 60 }, "wrong")).status).toBe(401);
     expect((await api("POST", `/v1/admin/archives/${ready.id}/link`, { ttl: 60 }, sub.api_key)).status).toBe(401);

@@ -130,6 +130,14 @@ describe("POST /v1/events", () => {
         413,
       ],
       [
+        "nested 10,000 levels deep",
+        {
+          body: `{"type":"deep","data":${"[".repeat(10_000)}${"]".repeat(10_000)}}`,
+          headers: { "content-type": "application/json" },
+        },
+        422,
+      ],
+      [
         "over 1 MiB",
         {
           body: JSON.stringify({ type: "big", data: { blob: "x".repeat(1024 * 1024) } }),
@@ -148,6 +156,24 @@ describe("POST /v1/events", () => {
       expect(real.headers.get("content-type"), name).toBe("application/problem+json");
     }
     expect(await countEvents(t.source.id)).toBe(0);
+  });
+
+  it("accepts JSON nested up to the depth limit, and names the limit past it", async () => {
+    const t = await tenant();
+    const nest = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    // The envelope's own object is one level: data may nest 63 more.
+    const ok = await t.publish(`{"type":"deep","data":${nest(63)},"note":"[[[ in a string does not count"}`);
+    expect(ok.status).toBe(202);
+    const deep = await t.publish(`{"type":"deep","data":${nest(64)}}`);
+    expect(deep.status).toBe(422);
+    expect(deep.body.errors[0].message).toMatch(/at most 64 levels/);
+    const admin = await api(
+      "POST",
+      "/v1/admin/sources",
+      `{"name":"x","event_types":[{"code":"a","schema":${nest(5000)}}]}`,
+    );
+    expect(admin.status).toBe(422);
+    expect(await countEvents(t.source.id)).toBe(1);
   });
 
   it("refuses forged and missing source keys, and an admin token is not a source key", async () => {

@@ -24,4 +24,22 @@ describe("retry policy", () => {
     expect(retryDelaySeconds({ initial_delay: 20, max_delay: 60 }, 1, 2)).toBe(2);
     expect(retryDelaySeconds({ initial_delay: 1, max_delay: 60 }, 1, 0)).toBe(1);
   });
+
+  it("caps Retry-After at 24 h, or at the policy's longest wait when that is longer", () => {
+    const now = Date.parse("2026-11-23T10:00:00Z");
+    const day = 24 * 3600;
+    expect(retryDelaySeconds({ initial_delay: 20, max_delay: 3600 }, 1, parseRetryAfter("999999999", now))).toBe(day);
+    expect(retryDelaySeconds({ initial_delay: 20, max_delay: 3600 }, 1, parseRetryAfter("9".repeat(400), now))).toBe(
+      day,
+    );
+    expect(
+      retryDelaySeconds(
+        { initial_delay: 20, max_delay: 3600 },
+        1,
+        parseRetryAfter("Tue, 01 Jan 2058 00:00:00 GMT", now),
+      ),
+    ).toBe(day);
+    expect(retryDelaySeconds({ initial_delay: 20, max_delay: 7 * day }, 1, 999_999_999)).toBe(7 * day);
+    expect(retryDelaySeconds({ initial_delay: 20, max_delay: 3600 }, 1, 7200)).toBe(7200);
+  });
 });
