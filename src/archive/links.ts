@@ -33,6 +33,8 @@ export interface LinkGrant {
   subscriberId: string;
   /** Epoch milliseconds (whole seconds, as in the token). */
   expiresAt: number;
+  /** Unix seconds: compared with the subscriber's links_not_before, so a rotation can revoke older links. */
+  issuedAt: number;
 }
 
 export type LinkFailure = "malformed" | "unknown_key" | "bad_signature" | "expired" | "invalid_claims";
@@ -116,7 +118,7 @@ export async function verifyLink(ring: LinkKeyring, token: string, now = Date.no
       algorithms: ["HS256"],
       audience: AUDIENCE,
       currentDate: new Date(now),
-      requiredClaims: ["exp", "sub"],
+      requiredClaims: ["exp", "sub", "iat"],
     }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new LinkError("expired", "the link has expired");
@@ -128,11 +130,11 @@ export async function verifyLink(ring: LinkKeyring, token: string, now = Date.no
     }
     throw new LinkError("malformed", "the link is not a valid token");
   }
-  const { arc, sub, exp } = payload;
+  const { arc, sub, exp, iat } = payload;
   if (typeof arc !== "string" || typeof sub !== "string" || typeof exp !== "number") {
     throw new LinkError("invalid_claims", "the link does not name an archive");
   }
-  return { archiveId: arc, subscriberId: sub, expiresAt: exp * 1000 };
+  return { archiveId: arc, subscriberId: sub, expiresAt: exp * 1000, issuedAt: typeof iat === "number" ? iat : 0 };
 }
 
 /** Used when a subscriber's settings carry no link_ttl: a week, as a new subscriber gets by default. */

@@ -7,6 +7,8 @@ export interface SubscriberRow {
   archive: string;
   api_key_hash: string;
   signing_secret_enc: string;
+  /** Unix seconds; signed links issued before it no longer work. */
+  links_not_before: number | null;
   created_at: number;
   updated_at: number;
 }

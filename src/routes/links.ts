@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eventFileName } from "../archive/eventfile-name";
 import { LinkError, type LinkGrant, LinkKeyMissing, linkKeyring, verifyLink } from "../archive/links";
 import { getArchive } from "../db/archives";
+import { getSubscriber } from "../db/subscribers";
 import { logStep } from "../lib/log";
 import { Problem, unauthorized } from "../lib/problem";
 import { newRouter } from "./router";
@@ -60,13 +61,21 @@ links.openapi(
       304: { description: "not modified (If-None-Match)" },
       401: problem("the token is malformed, tampered with, or signed with an unknown key"),
       404: problem("the archive is not the token's subscriber's"),
-      410: problem("the link has expired, or the archive was deleted"),
+      410: problem("the link has expired or was revoked, or the archive or its subscriber was deleted"),
       416: problem("the range is past the end of the file"),
     },
   }),
   async (c) => {
     const grant = await grantOf(c.env, c.req.valid("param").token);
-    const archive = await getArchive(c.env.DB, grant.archiveId);
+    const [archive, subscriber] = await Promise.all([
+      getArchive(c.env.DB, grant.archiveId),
+      getSubscriber(c.env.DB, grant.subscriberId),
+    ]);
+    // A link lives no longer than what it points to, nor past a rotation that revoked it.
+    if (!subscriber) throw new Problem(410, "Gone", "the subscriber was deleted");
+    if (subscriber.links_not_before !== null && grant.issuedAt < subscriber.links_not_before) {
+      throw new Problem(410, "Gone", "the link was revoked when the subscriber's keys were rotated");
+    }
     if (!archive) throw new Problem(410, "Gone", "the archive was deleted");
     if (archive.subscriber_id !== grant.subscriberId || archive.status !== "ready") {
       throw new Problem(404, "Not Found", "archive not found");

@@ -15,6 +15,8 @@ interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /** False for a body that may be left out (the route then sees `{}`). */
+  bodyRequired?: boolean;
   status?: 200 | 201 | 202 | 204;
   response?: z.ZodType;
   description?: string;
@@ -37,7 +39,7 @@ export function spec<
     request: {
       ...(s.params ? { params: s.params } : {}),
       ...(s.query ? { query: s.query } : {}),
-      ...(s.body ? { body: jsonBody(s.body) } : {}),
+      ...(s.body ? { body: { ...jsonBody(s.body), required: s.bodyRequired ?? true } } : {}),
     } as {
       params: P extends z.ZodObject ? P : never;
       query: Q extends z.ZodObject ? Q : never;

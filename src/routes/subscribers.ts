@@ -12,6 +12,7 @@ import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
+import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
 import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
 
@@ -33,20 +34,35 @@ const Archive = z.object({
   link_ttl: z.number().int().min(1).max(2_592_000).default(604_800),
   notify_url: HttpUrl.optional(),
   retention_days: z.number().int().min(1).max(3650).default(90),
+  csv_escape_formulas: z.boolean().default(true).openapi({
+    description:
+      "csv: a cell or header starting with = + - @ tab or CR gets a leading ' (spreadsheet formula injection)",
+  }),
 });
 
 const SubscriberInput = z
   .object({
     name: z.string().min(1).max(200),
     timezone: Timezone.default("UTC"),
-    archive: Archive.default({ schedule: "off", format: "json", link_ttl: 604_800, retention_days: 90 }),
+    archive: Archive.default({
+      schedule: "off",
+      format: "json",
+      link_ttl: 604_800,
+      retention_days: 90,
+      csv_escape_formulas: true,
+    }),
   })
   .openapi("SubscriberInput");
 
-const SubscriberPatch = z
-  .object({ name: z.string().min(1).max(200), timezone: Timezone, archive: Archive })
-  .partial()
-  .openapi("SubscriberPatch");
+const SubscriberPatch = patchSchema(SubscriberInput).openapi("SubscriberPatch");
+
+const RotateInput = z
+  .object({
+    revoke_links: z.boolean().default(false).openapi({
+      description: "also revoke every signed link minted before now (they answer 410 from then on)",
+    }),
+  })
+  .openapi("SubscriberRotateInput");
 
 const Subscriber = z
   .object({
@@ -111,6 +127,7 @@ export const subscribers = newRouter()
         timezone: input.timezone,
         archive: JSON.stringify(input.archive),
         ...credentials.columns,
+        links_not_before: null,
         created_at: now,
         updated_at: now,
       };
@@ -159,13 +176,14 @@ export const subscribers = newRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const input = c.req.valid("json");
-      requireFound(await getSubscriber(c.env.DB, id), "subscriber");
-      assertTargetUrls(c.env, [{ path: "/archive/notify_url", url: input.archive?.notify_url }]);
+      const patch = c.req.valid("json");
+      const existing = requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      const input = patchedInput(SubscriberInput, present(existing), patch);
+      assertTargetUrls(c.env, [{ path: "/archive/notify_url", url: input.archive.notify_url }]);
       await updateSubscriber(c.env.DB, id, {
         name: input.name,
         timezone: input.timezone,
-        archive: input.archive ? JSON.stringify(input.archive) : undefined,
+        archive: JSON.stringify(input.archive),
         updated_at: Date.now(),
       });
       return c.json(present(requireFound(await getSubscriber(c.env.DB, id), "subscriber")), 200);
@@ -191,15 +209,24 @@ export const subscribers = newRouter()
       method: "post",
       path: "/subscribers/{id}/rotate",
       tag: "subscribers",
-      summary: "New api_key and signing_secret; the old ones stop working at once",
+      summary: "New api_key and signing_secret; the old ones stop working at once, and optionally the links too",
       params: Params,
+      body: RotateInput,
+      bodyRequired: false,
       response: SubscriberCreated,
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      const { revoke_links } = c.req.valid("json");
       requireFound(await getSubscriber(c.env.DB, id), "subscriber");
       const credentials = await newCredentials(c.env);
-      await updateSubscriber(c.env.DB, id, { ...credentials.columns, updated_at: Date.now() });
+      const now = Date.now();
+      await updateSubscriber(c.env.DB, id, {
+        ...credentials.columns,
+        // Links carry their issue time in whole seconds: those issued before this second stop working.
+        ...(revoke_links ? { links_not_before: Math.floor(now / 1000) } : {}),
+        updated_at: now,
+      });
       const row = requireFound(await getSubscriber(c.env.DB, id), "subscriber");
       return c.json({ ...present(row), api_key: credentials.apiKey, signing_secret: credentials.signingSecret }, 200);
     },

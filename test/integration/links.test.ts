@@ -191,6 +191,31 @@ describe("signed links", () => {
     expect(deleted.detail).toMatch(/deleted/);
   });
 
+  it("links die with their subscriber, and a rotation with revoke_links revokes the ones issued before it", async () => {
+    const gone = await subscriber();
+    const goneArchive = await storeArchive(gone.id, { period_start: "2026-11-12" });
+    const goneLink = (await mint(goneArchive.id, { ttl: 600 })).body.url;
+    expect((await follow(goneLink)).status).toBe(200);
+    expect((await api("DELETE", `/v1/admin/subscribers/${gone.id}`)).status).toBe(204);
+    expect((await expectProblem(await follow(goneLink), 410)).detail).toMatch(/subscriber was deleted/);
+
+    const sub = await subscriber();
+    const archive = await storeArchive(sub.id, { period_start: "2026-11-11" });
+    const ring = await linkKeyring(env.LINK_SIGNING_KEY);
+    const grant = { archiveId: archive.id, subscriberId: sub.id };
+    const old = await signLink(ring, grant, 600, Date.now() - 5000);
+    expect((await follow(`/v1/links/${old.token}`)).status).toBe(200);
+    // A plain rotation leaves links alone: they are not keys.
+    expect((await api("POST", `/v1/admin/subscribers/${sub.id}/rotate`)).status).toBe(200);
+    expect((await follow(`/v1/links/${old.token}`)).status).toBe(200);
+    const rotated = await api("POST", `/v1/admin/subscribers/${sub.id}/rotate`, { revoke_links: true });
+    expect(rotated.status).toBe(200);
+    expect((await expectProblem(await follow(`/v1/links/${old.token}`), 410)).detail).toMatch(/revoked/);
+    const fresh = await signLink(ring, grant, 600, Date.now() + 1000);
+    expect((await follow(`/v1/links/${fresh.token}`)).status).toBe(200);
+    expect((await api("POST", `/v1/admin/subscribers/${sub.id}/rotate`, { revoke_links: "yes" })).status).toBe(422);
+  });
+
   it("a link whose zip is missing from R2 is a 410, not a 500", async () => {
     const sub = await subscriber();
     const archive = await storeArchive(sub.id, { period_start: "2026-11-13" });

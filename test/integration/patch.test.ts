@@ -89,4 +89,31 @@ describe("PATCH merges nested objects", () => {
     expect(missing.status).toBe(422);
     expect(missing.body.errors[0].path).toBe("/fetch/event_type");
   });
+
+  it("a subscriber keeps its archive schedule, link lifetime and retention when a PATCH names only the format", async () => {
+    const created = await api("POST", "/v1/admin/subscribers", {
+      name: "Acme",
+      timezone: "Europe/Paris",
+      archive: { schedule: "weekly", format: "json", link_ttl: 3600, retention_days: 14 },
+    });
+    expect(created.status).toBe(201);
+    const path = `/v1/admin/subscribers/${created.body.id}`;
+    const patched = await api("PATCH", path, { archive: { format: "csv" } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.archive).toMatchObject({
+      schedule: "weekly",
+      format: "csv",
+      link_ttl: 3600,
+      retention_days: 14,
+    });
+    expect(patched.body.timezone).toBe("Europe/Paris");
+    const renamed = await api("PATCH", path, { name: "Acme Corp" });
+    expect(renamed.body.archive).toEqual(patched.body.archive);
+    expect((await api("GET", path)).body.archive).toEqual(patched.body.archive);
+    const reset = await api("PATCH", path, { archive: { link_ttl: null } });
+    expect(reset.body.archive.link_ttl).toBe(604_800);
+    const bad = await api("PATCH", path, { archive: { format: "xlsx" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].path).toBe("/archive/format");
+  });
 });

@@ -21,7 +21,11 @@ describe("signed links", () => {
     const ring = await linkKeyring("key-one");
     const { token, expiresAt } = await signLink(ring, GRANT, 3600, NOW);
     expect(expiresAt).toBe(NOW + 3600 * 1000);
-    expect(await verifyLink(ring, token, NOW + 1000)).toEqual({ ...GRANT, expiresAt });
+    expect(await verifyLink(ring, token, NOW + 1000)).toEqual({
+      ...GRANT,
+      expiresAt,
+      issuedAt: Math.floor(NOW / 1000),
+    });
   });
 
   it("names its key by kid, the first 8 hex of the key's sha256", async () => {
