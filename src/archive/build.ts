@@ -1,18 +1,20 @@
 import {
   type ArchiveRow,
   archivedEventsPage,
-  archivedShapes,
+  archivedShapeIds,
   claimArchive,
   getArchive,
-  hasUnroutedEventsBefore,
+  hasUnroutedArchivedEvents,
   markArchiveFailed,
   markArchiveReady,
   nextArchivedType,
   releaseArchive,
   saveCheckpoint,
+  shapePaths,
   touchArchives,
 } from "../db/archives";
 import { getSubscriber } from "../db/subscribers";
+import { chunk } from "../db/util";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { announceArchive, pingHeartbeat } from "../pipeline/archive-ready";
@@ -26,10 +28,10 @@ import {
   discardBuild,
   type EventPage,
 } from "./builder";
-import { unionOfPaths } from "./csv";
+import { ColumnUnion } from "./csv";
 import { R2Scratch, R2ZipTarget, scratchPrefix } from "./multipart";
 import type { ArchiveFormat } from "./names";
-import { archiveConfig, DEFAULT_RETENTION_DAYS } from "./schedule";
+import { type ArchiveConfig, archiveConfig, DEFAULT_RETENTION_DAYS } from "./schedule";
 
 /**
  * One job works this long (wall time, which bounds CPU time) before it checkpoints and hands over to the next job,
@@ -45,6 +47,12 @@ const ROUTING_RECHECK_S = 60;
 /** …but not for ever: past this, routing is stuck (the sweeper and dead letters deal with it) and the build goes on. */
 const ROUTING_WAIT_MAX_MS = 6 * 3_600_000;
 const DAY_MS = 86_400_000;
+/**
+ * A CSV header is read from at most this many of the type's distinct shapes, a few at a time, and no further once
+ * they fill every column. Past it, the file gets an overflow column for what later shapes would have added.
+ */
+const HEADER_SHAPES = 500;
+const SHAPES_PER_QUERY = 10;
 
 export interface ArchiveJobOptions {
   budgetMs?: number;
@@ -88,7 +96,15 @@ class D1Source implements BuildSource {
   }
 
   async columns(type: string): Promise<string[]> {
-    return unionOfPaths(await archivedShapes(this.env.DB, this.archive.subscriber_id, type, this.range));
+    const union = new ColumnUnion();
+    const ids = await archivedShapeIds(this.env.DB, this.archive.subscriber_id, type, this.range, HEADER_SHAPES + 1);
+    for (const group of chunk(ids.slice(0, HEADER_SHAPES), SHAPES_PER_QUERY)) {
+      if (union.full) break;
+      this.extraCalls += 1;
+      for (const shape of await shapePaths(this.env.DB, group)) union.add(shape);
+    }
+    if (ids.length > HEADER_SHAPES) union.overflow = true;
+    return union.columns();
   }
 
   private async largeBody(key: string | null): Promise<string> {
@@ -99,9 +115,16 @@ class D1Source implements BuildSource {
   }
 }
 
-function buildContext(env: Env, archive: ArchiveRow, saved: BuildState | null, options: ArchiveJobOptions) {
+function buildContext(
+  env: Env,
+  archive: ArchiveRow,
+  saved: BuildState | null,
+  config: ArchiveConfig,
+  options: ArchiveJobOptions,
+) {
   return {
     format: archive.format as ArchiveFormat,
+    csvEscapeFormulas: config.csv_escape_formulas ?? true,
     meta: {
       subscriber_id: archive.subscriber_id,
       period_start: archive.period_start,
@@ -157,7 +180,7 @@ export async function runArchiveJob(
   if (
     !archive.checkpoint &&
     started - archive.to_ms < ROUTING_WAIT_MAX_MS &&
-    (await hasUnroutedEventsBefore(env.DB, archive.to_ms))
+    (await hasUnroutedArchivedEvents(env.DB, archive.subscriber_id, { from: archive.from_ms, to: archive.to_ms }))
   ) {
     await touchArchives(env.DB, [archiveId], started);
     await enqueue(env, archiveId, ROUTING_RECHECK_S);
@@ -178,7 +201,8 @@ export async function runArchiveJob(
   }
   const saved = claimed.checkpoint ? (JSON.parse(claimed.checkpoint) as BuildState) : null;
   try {
-    const step = await advanceBuild(buildContext(env, claimed, saved, options), saved, {
+    const config = archiveConfig(subscriber);
+    const step = await advanceBuild(buildContext(env, claimed, saved, config, options), saved, {
       deadline: started + (options.budgetMs ?? BUDGET_MS),
       maxCalls: options.maxCalls ?? MAX_CALLS,
     });
@@ -190,7 +214,7 @@ export async function runArchiveJob(
       log("continued", { events_so_far: step.events, bytes_so_far: step.bytes, phase: step.state.phase });
       return "continued";
     }
-    const retentionDays = archiveConfig(subscriber).retention_days ?? DEFAULT_RETENTION_DAYS;
+    const retentionDays = config.retention_days ?? DEFAULT_RETENTION_DAYS;
     const result = {
       events: step.events,
       bytes: step.bytes,

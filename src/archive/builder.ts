@@ -22,7 +22,7 @@ export interface BuildSource {
   /** The next event type after `after` (alphabetical) that may have events in the period. */
   nextType(after: string | null): Promise<string | null>;
   page(type: string, after: Cursor | null, limit: number): Promise<EventPage>;
-  /** The CSV header of a type's file. */
+  /** The union of the shapes of a type's events (csv.ts pathsOf): the CSV file's columns, before CsvRows bounds them. */
   columns(type: string): Promise<string[]>;
   /** Subrequests made beyond one per call above (large bodies read from R2), counted against the budget. */
   readonly extraCalls?: number;
@@ -49,7 +49,10 @@ export interface ZipTarget {
 
 export type Phase = "data" | "manifest" | "central" | "done";
 
-/** A checkpoint: everything the next queue job needs to carry on from here. JSON, small. */
+/**
+ * A checkpoint: everything the next queue job needs to carry on from here. JSON, small whatever the events: what can
+ * grow (zip bytes not yet uploaded, the columns of an open CSV file, file records) is kept in the scratch store.
+ */
 export interface BuildState {
   phase: Phase;
   /** The last type started (or skipped), and whether its file is open. */
@@ -66,6 +69,8 @@ export interface BuildState {
   seq: number;
   /** Bytes of the zip produced but not yet uploaded, kept in the scratch store as carryName(seq). */
   carry: number;
+  /** Fixed when the build starts, so a subscriber changing it mid-build cannot give one file two spellings. */
+  csv_escape_formulas?: boolean;
 }
 
 export interface BuildContext {
@@ -74,6 +79,8 @@ export interface BuildContext {
   source: BuildSource;
   target: ZipTarget;
   store: ScratchStore;
+  /** CSV: prefix formula-like cells with `'` (default true); a resumed build keeps the value it started with. */
+  csvEscapeFormulas?: boolean;
   pageSize?: number;
   partSize?: number;
 }
@@ -96,6 +103,11 @@ export const DEFAULT_PAGE_SIZE = 500;
  * saved must not spoil the carry of the checkpoint the retry resumes from.
  */
 const carryName = (seq: number) => `carry-${seq}.bin`;
+/** The columns of the CSV file open at a checkpoint, beside it and named after it like its carry. */
+const columnsName = (seq: number) => `columns-${seq}.json`;
+/** Everything a checkpoint keeps in the scratch store. */
+const checkpointNames = (seq: number) => [carryName(seq), columnsName(seq)];
+const decoder = new TextDecoder();
 
 /**
  * Runs a build from the start or from a checkpoint until it is done or out of budget. Events are read a page at a
@@ -115,11 +127,21 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
     output.restore(carry);
   }
   if (seq > 1) {
-    // The checkpoint this job resumes from is saved, so the one before it (and its carry) is history.
-    await ctx.store.delete([carryName(seq - 1)]);
+    // The checkpoint this job resumes from is saved, so the one before it (and what it kept aside) is history.
+    await ctx.store.delete(checkpointNames(seq - 1));
     calls += 1;
   }
-  const writer = new ArchiveWriter(ctx.format, output, ctx.store, generatedAt, saved?.writer);
+  const escapeFormulas = saved ? (saved.csv_escape_formulas ?? true) : (ctx.csvEscapeFormulas ?? true);
+  const writer = new ArchiveWriter(ctx.format, output, ctx.store, generatedAt, saved?.writer, { escapeFormulas });
+  if (writer.awaitsColumns) {
+    // The source could give them again, but not surely the same: routing may add to a period while it is built.
+    const stored = await ctx.store.get(columnsName(seq));
+    calls += 1;
+    // A checkpoint saved before the columns moved out of it still has them.
+    const inline = (saved?.writer as { columns?: string[] | null } | undefined)?.columns;
+    if (!stored && !inline) throw new Error("the checkpoint's CSV columns are missing");
+    writer.resumeColumns(stored ? (JSON.parse(decoder.decode(stored)) as string[]) : inline!);
+  }
   const at = {
     phase: saved?.phase ?? ("data" as Phase),
     type: saved?.type ?? null,
@@ -192,6 +214,8 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
       for (let part = output.takePart(); part; part = output.takePart()) await ctx.target.uploadPart(part);
       const carry = output.takeRest();
       if (carry.length) await ctx.store.put(carryName(seq + 1), carry);
+      const columns = writer.openColumns;
+      if (columns) await ctx.store.put(columnsName(seq + 1), JSON.stringify(columns));
       return {
         done: false,
         events: writer.events,
@@ -204,14 +228,15 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
           target: ctx.target.save(),
           seq: seq + 1,
           carry: carry.length,
+          csv_escape_formulas: escapeFormulas,
         },
       };
     }
   }
 
   await ctx.target.complete(output.takeRest());
-  // Also the carry a failed attempt at the next checkpoint may have left.
-  await ctx.store.delete([...writer.scratchNames(), carryName(seq), carryName(seq + 1)]);
+  // Also what a failed attempt at the next checkpoint may have left.
+  await ctx.store.delete([...writer.scratchNames(), ...checkpointNames(seq), ...checkpointNames(seq + 1)]);
   return {
     done: true,
     events: writer.events,
@@ -225,5 +250,9 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
 export async function discardBuild(target: ZipTarget, store: ScratchStore, state: BuildState | null): Promise<void> {
   await target.abort();
   const seq = state?.seq ?? 0;
-  await store.delete([...chunkNames(state?.writer.log.chunks ?? 0), carryName(seq), carryName(seq + 1)]);
+  await store.delete([
+    ...chunkNames(state?.writer.log.chunks ?? 0),
+    ...checkpointNames(seq),
+    ...checkpointNames(seq + 1),
+  ]);
 }

@@ -6,37 +6,192 @@
  * type's events in the period. Rather than a first pass over the period's bodies (reading every event twice) or
  * per-type temporary files, routing records each archived event's shape — its ordered list of paths, stored once per
  * distinct shape — so the build reads the header from a handful of shape rows before writing (see membership.ts).
+ *
+ * A publisher decides the shape of its events, so shapes and headers are bounded: an event's columns are its first
+ * MAX_EVENT_PATHS leaves at most MAX_DEPTH keys deep whose path is at most MAX_PATH_LENGTH characters, and a file has
+ * at most MAX_COLUMNS columns (999, 32, 256 and 1,000). Whatever gets no column of its own goes, as JSON, into one OVERFLOW_COLUMN cell: an
+ * object shaped like the event that holds only those parts, so a row's cells and its overflow give the whole event
+ * back. The walk that decides this (`walk`) is the one pathsOf, flatten and CsvRows all follow, so they agree.
  */
+
+export const MAX_DEPTH = 32;
+export const MAX_PATH_LENGTH = 256;
+export const MAX_COLUMNS = 1000;
+/** One less than a file's columns: an event's own columns and its overflow column always fit in one file. */
+export const MAX_EVENT_PATHS = MAX_COLUMNS - 1;
+/** CloudEvent attribute names are [a-z0-9]: no top-level path of a stored event can be called this. */
+export const OVERFLOW_COLUMN = "_overflow";
 
 export type Visit = (path: string, cell: string) => void;
 
-/** Walks the leaves of an event the way the CSV lays them out; `pathsOf` and `CsvRows` agree through this. */
-export function flatten(value: unknown, visit: Visit, prefix = ""): void {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    let empty = true;
-    for (const key in value) {
-      empty = false;
-      flatten((value as Record<string, unknown>)[key], visit, prefix ? `${prefix}.${key}` : key);
+/** What the bounded walk reports, one key at a time: the visitor keeps the path if it needs one. */
+interface Visitor {
+  /** Into, and out of, a non-empty object under `key`. */
+  enter(key: string): void;
+  leave(): void;
+  /** A value with a column of its own: a scalar, an array or an empty object (a value of its own, not a missing one). */
+  leaf(key: string, value: unknown): void;
+  /** A part with no column of its own (too deep, too long a path, past the event's paths): kept whole, not walked. */
+  rest(key: string, value: unknown): void;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/** Recursion at most MAX_DEPTH deep, whatever the event's own depth. */
+function walk(event: unknown, visitor: Visitor): void {
+  if (isObject(event)) walkObject(event, visitor, 1, 0, { leaves: 0 });
+}
+
+function walkObject(
+  object: Record<string, unknown>,
+  visitor: Visitor,
+  depth: number,
+  prefixLength: number,
+  budget: { leaves: number },
+): void {
+  for (const key in object) {
+    const value = object[key];
+    const pathLength = prefixLength ? prefixLength + 1 + key.length : key.length;
+    if (budget.leaves >= MAX_EVENT_PATHS || pathLength > MAX_PATH_LENGTH) {
+      visitor.rest(key, value);
+    } else if (!isObject(value) || isEmpty(value)) {
+      budget.leaves += 1;
+      visitor.leaf(key, value);
+    } else if (depth >= MAX_DEPTH) {
+      visitor.rest(key, value);
+    } else {
+      visitor.enter(key);
+      walkObject(value, visitor, depth + 1, pathLength, budget);
+      visitor.leave();
     }
-    // An empty object is a value of its own, not a missing one.
-    if (empty && prefix) visit(prefix, "{}");
-    return;
   }
-  if (!prefix) return;
-  visit(prefix, cellText(value));
+}
+
+const joinPath = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key);
+
+/**
+ * The columns an event fills, in order: what routing stores as its shape. OVERFLOW_COLUMN comes last when part of the
+ * event gets no column of its own. Never throws, and at most MAX_EVENT_PATHS + 1 paths of MAX_PATH_LENGTH characters.
+ */
+export function pathsOf(event: unknown): string[] {
+  const paths: string[] = [];
+  const prefixes = [""];
+  let overflow = false;
+  walk(event, {
+    enter: (key) => prefixes.push(joinPath(prefixes[prefixes.length - 1], key)),
+    leave: () => prefixes.pop(),
+    leaf: (key) => paths.push(joinPath(prefixes[prefixes.length - 1], key)),
+    rest: () => {
+      overflow = true;
+    },
+  });
+  if (overflow) paths.push(OVERFLOW_COLUMN);
+  return paths;
+}
+
+/** The parts of an event that got no column, as an object shaped like the event that holds only them. */
+class Overflow {
+  private root: Record<string, unknown> | null = null;
+  entries = 0;
+
+  add(keys: readonly string[], key: string, value: unknown): void {
+    // Null prototypes: a key such as "__proto__" is data here, as it is in the event.
+    this.root ??= Object.create(null) as Record<string, unknown>;
+    let node = this.root;
+    for (const step of keys) {
+      node[step] ??= Object.create(null);
+      node = node[step] as Record<string, unknown>;
+    }
+    node[key] = value;
+    this.entries += 1;
+  }
+
+  json(): string | null {
+    return this.root ? jsonText(this.root) : null;
+  }
+}
+
+/** Every leaf of an event with its cell text, the way a row lays them out, then the overflow cell if there is one. */
+export function flatten(value: unknown, visit: Visit): void {
+  const prefixes = [""];
+  const keys: string[] = [];
+  const overflow = new Overflow();
+  walk(value, {
+    enter(key) {
+      prefixes.push(joinPath(prefixes[prefixes.length - 1], key));
+      keys.push(key);
+    },
+    leave() {
+      prefixes.pop();
+      keys.pop();
+    },
+    leaf: (key, leaf) => visit(joinPath(prefixes[prefixes.length - 1], key), cellText(leaf)),
+    rest: (key, part) => overflow.add(keys, key, part),
+  });
+  const rest = overflow.json();
+  if (rest !== null) visit(OVERFLOW_COLUMN, rest);
 }
 
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(value);
+  return jsonText(value);
 }
 
-export function pathsOf(event: unknown): string[] {
-  const paths: string[] = [];
-  flatten(event, (path) => paths.push(path));
-  return paths;
+/** JSON.stringify, which recurses and gives up a few thousand levels down; JSON.parse does not, so an event can. */
+export function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch {
+    return deepJsonText(value);
+  }
+}
+
+type JsonFrame = { array: unknown[]; at: number } | { object: Record<string, unknown>; keys: string[]; at: number };
+
+/** The same text as JSON.stringify for a parsed JSON value, written with a stack of its own instead of the call stack. */
+function deepJsonText(value: unknown): string {
+  const out: string[] = [];
+  const stack: JsonFrame[] = [];
+  const open = (item: unknown) => {
+    if (Array.isArray(item)) {
+      out.push("[");
+      stack.push({ array: item, at: 0 });
+    } else if (item !== null && typeof item === "object") {
+      out.push("{");
+      stack.push({ object: item as Record<string, unknown>, keys: Object.keys(item), at: 0 });
+    } else {
+      out.push(JSON.stringify(item) ?? "null");
+    }
+  };
+  open(value);
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    if ("array" in frame) {
+      if (frame.at === frame.array.length) {
+        out.push("]");
+        stack.pop();
+      } else {
+        if (frame.at) out.push(",");
+        open(frame.array[frame.at++]);
+      }
+    } else if (frame.at === frame.keys.length) {
+      out.push("}");
+      stack.pop();
+    } else {
+      const key = frame.keys[frame.at++];
+      out.push(`${frame.at > 1 ? "," : ""}${JSON.stringify(key)}:`);
+      open(frame.object[key]);
+    }
+  }
+  return out.join("");
 }
 
 /** The union of several path lists, in first-seen order. */
@@ -44,6 +199,37 @@ export function unionOfPaths(lists: Iterable<readonly string[]>): string[] {
   const seen = new Set<string>();
   for (const list of lists) for (const path of list) seen.add(path);
   return [...seen];
+}
+
+/**
+ * A file's columns from the union of its events' shapes: each path once, at most MAX_COLUMNS, OVERFLOW_COLUMN last
+ * when some event overflows or the union has more paths than the file has columns.
+ */
+export function fileColumns(paths: readonly string[]): string[] {
+  const own = new Set(paths);
+  const overflow = own.delete(OVERFLOW_COLUMN) || own.size > MAX_COLUMNS;
+  return overflow ? [...[...own].slice(0, MAX_COLUMNS - 1), OVERFLOW_COLUMN] : [...own];
+}
+
+/** The union of shapes read one at a time, which says when further shapes can no longer change the file's columns. */
+export class ColumnUnion {
+  private readonly paths = new Set<string>();
+  overflow = false;
+
+  add(shape: readonly string[]): void {
+    for (const path of shape) {
+      if (path === OVERFLOW_COLUMN) this.overflow = true;
+      else if (this.paths.size <= MAX_COLUMNS) this.paths.add(path);
+    }
+  }
+
+  get full(): boolean {
+    return this.paths.size > MAX_COLUMNS || (this.overflow && this.paths.size >= MAX_COLUMNS - 1);
+  }
+
+  columns(): string[] {
+    return fileColumns(this.overflow ? [...this.paths, OVERFLOW_COLUMN] : [...this.paths]);
+  }
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -58,25 +244,53 @@ export function csvLine(fields: readonly string[]): string {
   return `${line}\r\n`;
 }
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A cell a spreadsheet would run as a formula gets a leading `'` (OWASP, CSV injection). Cells written from JSON
+ * numbers are left alone by the caller: `-5` cannot hold a formula, and `'-5` would no longer be a number.
+ */
+export function defuseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+export interface CsvOptions {
+  /** Prefix formula-like cells and headers with `'` (default true). */
+  escapeFormulas?: boolean;
+}
+
 interface ColumnNode {
   column: number;
   children: Map<string, ColumnNode>;
 }
 
 /**
- * Rows for one file with a fixed header. The header is kept as a tree of keys, so a row is laid out by walking the
- * event once with no path strings built; a key with a dot in it (whose path the tree cannot tell apart) falls back
- * to the dotted-path lookup. A path outside the header (not expected: see above) is counted, not lost silently.
+ * Rows for one file with a fixed header (bounded by fileColumns). The header is kept as a tree of keys, so a row is
+ * laid out by walking the event once with no path strings built; a key with a dot in it (whose path the tree cannot
+ * tell apart) falls back to the dotted-path lookup. A part with no column of its own goes into the overflow cell; a
+ * part that finds no place at all (a file without an overflow column: not expected, see above) is counted as dropped.
  */
-export class CsvRows {
+export class CsvRows implements Visitor {
+  readonly columns: readonly string[];
+  /** OVERFLOW_COLUMN when the file has it, else null. */
+  readonly overflowColumn: string | null;
+  dropped = 0;
+  private readonly escapeFormulas: boolean;
+  private readonly overflowIndex: number;
   private readonly index = new Map<string, number>();
   private readonly root: ColumnNode = { column: -1, children: new Map() };
+  private readonly nodes: Array<ColumnNode | undefined> = [];
   private readonly keys: string[] = [];
-  private cells: string[] = [];
-  dropped = 0;
+  private cells: Array<string | undefined> = [];
+  private overflow = new Overflow();
 
-  constructor(readonly columns: readonly string[]) {
-    for (const [i, column] of columns.entries()) {
+  constructor(columns: readonly string[], options: CsvOptions = {}) {
+    this.columns = fileColumns(columns);
+    this.escapeFormulas = options.escapeFormulas ?? true;
+    this.overflowIndex = this.columns.indexOf(OVERFLOW_COLUMN);
+    this.overflowColumn = this.overflowIndex >= 0 ? OVERFLOW_COLUMN : null;
+    for (const [i, column] of this.columns.entries()) {
+      if (i === this.overflowIndex) continue;
       this.index.set(column, i);
       let node = this.root;
       for (const key of column.split(".")) {
@@ -92,35 +306,54 @@ export class CsvRows {
   }
 
   header(): string {
-    return csvLine(this.columns);
+    return csvLine(this.escapeFormulas ? this.columns.map(defuseFormula) : this.columns);
   }
 
   row(event: unknown): string {
-    this.cells = new Array(this.columns.length).fill("");
-    if (event !== null && typeof event === "object" && !Array.isArray(event)) {
-      this.walk(event as Record<string, unknown>, this.root);
+    this.cells = new Array(this.columns.length);
+    this.overflow = new Overflow();
+    this.nodes.length = 0;
+    this.nodes.push(this.root);
+    this.keys.length = 0;
+    walk(event, this);
+    const rest = this.overflow.json();
+    if (rest !== null) {
+      if (this.overflowIndex >= 0) this.cells[this.overflowIndex] = csvField(rest);
+      else this.dropped += this.overflow.entries;
     }
+    // Holes join as empty cells.
     return `${this.cells.join(",")}\r\n`;
   }
 
-  private walk(object: Record<string, unknown>, node: ColumnNode | undefined): void {
-    for (const key in object) {
-      const value = object[key];
-      const child = node?.children.get(key);
-      this.keys.push(key);
-      if (value !== null && typeof value === "object" && !Array.isArray(value) && !isEmpty(value)) {
-        this.walk(value as Record<string, unknown>, child);
-      } else {
-        const column = child && child.column >= 0 ? child.column : (this.index.get(this.keys.join(".")) ?? -1);
-        if (column >= 0) this.cells[column] = csvField(cellText(value));
-        else this.dropped += 1;
-      }
-      this.keys.pop();
-    }
+  enter(key: string): void {
+    this.nodes.push(this.nodes[this.nodes.length - 1]?.children.get(key));
+    this.keys.push(key);
   }
-}
 
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false;
-  return true;
+  leave(): void {
+    this.nodes.pop();
+    this.keys.pop();
+  }
+
+  leaf(key: string, value: unknown): void {
+    const column = this.columnOf(key);
+    // A second value for one column (`{"a.b": 1, "a": {"b": 2}}`) is not written over the first.
+    if (column >= 0 && this.cells[column] === undefined) this.cells[column] = this.cell(value);
+    else this.rest(key, value);
+  }
+
+  rest(key: string, value: unknown): void {
+    this.overflow.add(this.keys, key, value);
+  }
+
+  private columnOf(key: string): number {
+    const child = this.nodes[this.nodes.length - 1]?.children.get(key);
+    if (child && child.column >= 0) return child.column;
+    return this.index.get(this.keys.length ? `${this.keys.join(".")}.${key}` : key) ?? -1;
+  }
+
+  private cell(value: unknown): string {
+    const text = cellText(value);
+    return csvField(this.escapeFormulas && typeof value !== "number" ? defuseFormula(text) : text);
+  }
 }

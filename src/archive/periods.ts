@@ -68,8 +68,11 @@ export function localDate(ms: number, timeZone: string): string {
   return new Date(wallClock(ms, timeZone)).toISOString().slice(0, 10);
 }
 
+/** A calendar date YYYY-MM-DD that exists (not 2026-02-30, not 2026-13-45); false, never a throw, otherwise. */
 export function isDate(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text;
 }
 
 export function addDays(date: string, days: number): string {

@@ -3,6 +3,8 @@ import type { ClosedEntry } from "./zip-stream";
 /** A data file as the manifest lists it and the central directory records it. */
 export interface FileRecord extends ClosedEntry {
   events: number;
+  /** CSV files only: the column holding what got no column of its own, or null. */
+  overflow_column?: string | null;
 }
 
 /** Temporary objects of one build (its R2 prefix in the Worker): spilled records and the checkpoint's carry. */

@@ -20,6 +20,8 @@ export interface ArchiveConfig {
   link_ttl: number;
   notify_url?: string;
   retention_days?: number;
+  /** CSV cells and headers a spreadsheet would run as formulas get a leading `'`; absent (older rows) means true. */
+  csv_escape_formulas?: boolean;
 }
 
 export function archiveConfig(subscriber: { archive: string }): ArchiveConfig {

@@ -22,12 +22,16 @@ export interface ManifestMeta {
   to: string;
 }
 
+export interface WriterOptions {
+  /** CSV: formula-like cells get a leading `'` (see csv.ts). */
+  escapeFormulas: boolean;
+}
+
 export interface WriterState {
   zip: ZipStreamState;
   log: RecordLogState;
   type: string | null;
   fileEvents: number;
-  columns: string[] | null;
   events: number;
   manifestItems: number;
   centralStart: number;
@@ -45,6 +49,9 @@ export interface WriterState {
  * - files: `{type}/{evt_id}.json`, the event alone
  *
  * Only types with events in the period get a file: an empty period is a zip holding manifest.json alone.
+ *
+ * The columns of an open CSV file are not part of the saved state (they can be a thousand long paths): the builder
+ * keeps them beside the checkpoint and hands them back with `resumeColumns`.
  */
 export class ArchiveWriter {
   private readonly zip: ZipStream;
@@ -57,7 +64,8 @@ export class ArchiveWriter {
     sink: ByteSink,
     store: ScratchStore,
     modified: number,
-    saved?: WriterState,
+    saved: WriterState | undefined,
+    private readonly options: WriterOptions,
   ) {
     this.zip = new ZipStream(sink, modified, saved?.zip);
     this.log = new RecordLog(store, saved?.log);
@@ -70,7 +78,6 @@ export class ArchiveWriter {
       log: null,
       type: null,
       fileEvents: 0,
-      columns: null,
       events: 0,
       manifestItems: 0,
       centralStart: 0,
@@ -78,7 +85,20 @@ export class ArchiveWriter {
       droppedCells: 0,
     };
     this.state = rest;
-    if (rest.columns) this.rows = new CsvRows(rest.columns);
+  }
+
+  /** A CSV file was open at the checkpoint: its rows cannot be written before its columns are given back. */
+  get awaitsColumns(): boolean {
+    return this.format === "csv" && this.state.type !== null && this.rows === null;
+  }
+
+  /** The columns of the open CSV file, to keep beside a checkpoint; null when none is open. */
+  get openColumns(): readonly string[] | null {
+    return this.rows?.columns ?? null;
+  }
+
+  resumeColumns(columns: readonly string[]): void {
+    this.rows = new CsvRows(columns, { escapeFormulas: this.options.escapeFormulas });
   }
 
   get events(): number {
@@ -91,17 +111,16 @@ export class ArchiveWriter {
     return this.state.droppedCells;
   }
 
-  /** Starts the file of a type; `columns` is the CSV header (ignored by the other formats). */
-  beginType(type: string, columns: string[] = []): void {
+  /** Starts the file of a type; `columns` is the union of its events' shapes (CSV only), bounded by CsvRows. */
+  beginType(type: string, columns: readonly string[] = []): void {
     this.state.type = type;
     this.state.fileEvents = 0;
     if (this.format === "files") return;
     this.zip.open(dataFileName(this.format, type));
     if (this.format === "json") this.zip.writeText("[");
     if (this.format === "csv") {
-      this.rows = new CsvRows(columns);
-      this.state.columns = columns;
-      this.zip.writeText(this.rows.header());
+      this.resumeColumns(columns);
+      this.zip.writeText(this.rows!.header());
     }
   }
 
@@ -129,13 +148,14 @@ export class ArchiveWriter {
   }
 
   endType(): void {
-    if (this.format !== "files") {
-      if (this.format === "json") this.zip.writeText(this.state.fileEvents ? "\n]\n" : "]\n");
+    if (this.format === "json") this.zip.writeText(this.state.fileEvents ? "\n]\n" : "]\n");
+    if (this.format === "csv") {
+      this.log.add({ ...this.zip.close(), events: this.state.fileEvents, overflow_column: this.rows!.overflowColumn });
+    } else if (this.format !== "files") {
       this.log.add({ ...this.zip.close(), events: this.state.fileEvents });
     }
     this.collectDropped();
     this.rows = null;
-    this.state.columns = null;
     this.state.type = null;
   }
 
@@ -151,6 +171,7 @@ export class ArchiveWriter {
       from: meta.from,
       to: meta.to,
       events: this.state.events,
+      ...(meta.format === "csv" ? { csv_escape_formulas: this.options.escapeFormulas } : {}),
     };
     this.zip.open(MANIFEST_NAME);
     this.zip.writeText(`${JSON.stringify(head).slice(0, -1)},"files":[`);
@@ -159,7 +180,14 @@ export class ArchiveWriter {
 
   addManifestFiles(records: readonly FileRecord[]): void {
     for (const record of records) {
-      const item = JSON.stringify({ name: record.name, events: record.events, sha256: record.sha256 });
+      const { name, events, sha256, overflow_column } = record;
+      // A CSV file names its overflow column (null when every part of every event has a column of its own).
+      const item = JSON.stringify({
+        name,
+        events,
+        sha256,
+        ...(overflow_column !== undefined ? { overflow_column } : {}),
+      });
       this.zip.writeText(this.state.manifestItems++ ? `,\n${item}` : `\n${item}`);
     }
   }

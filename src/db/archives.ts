@@ -244,11 +244,23 @@ export async function scheduledSubscribers(
   return results;
 }
 
-/** An event received before `before` that routing has not reached yet would be missing from the archive. */
-export async function hasUnroutedEventsBefore(db: D1Database, before: number): Promise<boolean> {
+/**
+ * An event received in [from, to) that routing has not reached yet would be missing from the subscriber's archive,
+ * if it comes from a source one of its `archive: true` subscriptions follows; other sources' backlogs are not its own.
+ */
+export async function hasUnroutedArchivedEvents(
+  db: D1Database,
+  subscriberId: string,
+  range: { from: number; to: number },
+): Promise<boolean> {
   const row = await db
-    .prepare("SELECT 1 AS found FROM events WHERE routed_at IS NULL AND received_at < ? LIMIT 1")
-    .bind(before)
+    .prepare(
+      `SELECT 1 AS found FROM events
+       WHERE routed_at IS NULL AND received_at >= ? AND received_at < ?
+         AND source_id IN (SELECT source_id FROM subscriptions WHERE subscriber_id = ? AND archive = 1)
+       LIMIT 1`,
+    )
+    .bind(range.from, range.to, subscriberId)
     .first<{ found: number }>();
   return row !== null;
 }
@@ -332,24 +344,37 @@ export async function archivedEventsPage(
   return results;
 }
 
-/** The shapes (path lists) of a type's events in [from, to), in order of first appearance. */
-export async function archivedShapes(
+/** The first `limit` distinct shapes of a type's events in [from, to), by first appearance (then id: one order). */
+export async function archivedShapeIds(
   db: D1Database,
   subscriberId: string,
   type: string,
   range: { from: number; to: number },
-): Promise<string[][]> {
+  limit: number,
+): Promise<string[]> {
   const { results } = await db
     .prepare(
-      `SELECT s.paths FROM (
-         SELECT shape, MIN(received_at) AS first_seen FROM archive_items
-         WHERE subscriber_id = ? AND type = ? AND received_at >= ? AND received_at < ? GROUP BY shape
-       ) AS seen JOIN archive_shapes s ON s.id = seen.shape
-       ORDER BY seen.first_seen`,
+      `SELECT shape FROM archive_items
+       WHERE subscriber_id = ? AND type = ? AND received_at >= ? AND received_at < ?
+       GROUP BY shape ORDER BY MIN(received_at), shape LIMIT ?`,
     )
-    .bind(subscriberId, type, range.from, range.to)
-    .all<{ paths: string }>();
-  return results.map((row) => JSON.parse(row.paths) as string[]);
+    .bind(subscriberId, type, range.from, range.to, limit)
+    .all<{ shape: string }>();
+  return results.map((row) => row.shape);
+}
+
+/** The path lists of some shapes, in the order of `ids` (a shape missing from the table is skipped). */
+export async function shapePaths(db: D1Database, ids: readonly string[]): Promise<string[][]> {
+  if (!ids.length) return [];
+  const { results } = await db
+    .prepare(`SELECT id, paths FROM archive_shapes WHERE id IN (${placeholders(ids.length)})`)
+    .bind(...ids)
+    .all<{ id: string; paths: string }>();
+  const byId = new Map(results.map((row) => [row.id, row.paths]));
+  return ids.flatMap((id) => {
+    const paths = byId.get(id);
+    return paths === undefined ? [] : [JSON.parse(paths) as string[]];
+  });
 }
 
 /** For retention: membership rows of events received before `before`, a bounded chunk per call. */

@@ -14,9 +14,13 @@ export const ArchiveStatus = z.enum(["pending", "building", "ready", "failed"]);
 /** Longest span one archive may cover: a year of local days. */
 const MAX_SPAN_DAYS = 366;
 
+/** No event is received before the epoch; earlier years also fall outside what the period arithmetic handles. */
+const EARLIEST_DATE = "1970-01-01";
+
 const LocalDate = z
   .string()
-  .refine(isDate, "must be a date YYYY-MM-DD")
+  .refine(isDate, "must be a date YYYY-MM-DD that exists")
+  .refine((date) => date >= EARLIEST_DATE, `must be ${EARLIEST_DATE} or later`)
   .openapi({ example: "2026-11-21", description: "a local date in the subscriber's timezone" });
 
 const ArchiveInput = z

