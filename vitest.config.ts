@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token",
-  SECRETS_KEY: "dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=",
-  LINK_SIGNING_KEY: "test-link-signing-key",
+  // Test-only keys: 32 random bytes each, as the relay requires (openssl rand -base64 32).
+  SECRETS_KEY: "Y8T/vNMx5JpZG+UHA4as3yxg5NxaNBTJLYc36TrUGm8=",
+  LINK_SIGNING_KEY: "kzlJS/NFMfZhkeZ4W9gmhWQqRQ/0WbpSzDAVAvJqd1I=",
   ALLOW_INSECURE_URLS: "true",
 };
 

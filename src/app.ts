@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { jsonDepth, MAX_JSON_DEPTH } from "./lib/json-depth";
+import { configProblems } from "./lib/keys";
 import { invalid, Problem, problemResponse } from "./lib/problem";
 import { admin } from "./routes/admin";
 import { docs } from "./routes/docs";
@@ -16,6 +17,13 @@ import { ui } from "./ui/dashboard";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const app = new OpenAPIHono<AppEnv>();
+
+// Unfit SECRETS_KEY or LINK_SIGNING_KEY values stop the relay here, saying which and why, before anything is stored.
+app.use("*", async (c, next) => {
+  const problems = configProblems(c.env);
+  if (problems.length) throw new Problem(503, "Service Unavailable", `Syndic is misconfigured: ${problems.join("; ")}`);
+  await next();
+});
 
 app.use(
   "*",

@@ -27,9 +27,14 @@ export class TokenError extends Error {
   }
 }
 
-/** One cache entry per token the endpoint would issue: the secret is not part of it. */
-export function tokenCacheKey(auth: OAuth2Auth): Promise<string> {
-  return sha256Hex(JSON.stringify([auth.token_url, auth.client_id, auth.scope ?? null, auth.audience ?? null]));
+/**
+ * One cache entry per owner and client: "{owner}:{hash}". The hash covers the client secret too, so another
+ * destination with the same token URL and client id but its own (even wrong) secret never gets this token, and a
+ * changed secret is a miss by itself. The owner prefix lets a config change drop its owner's tokens in one statement.
+ */
+export async function tokenCacheKey(auth: OAuth2Auth, owner = "isolate"): Promise<string> {
+  const client = [auth.token_url, auth.client_id, await sha256Hex(auth.client_secret), auth.scope, auth.audience];
+  return `${owner}:${await sha256Hex(JSON.stringify(client.map((part) => part ?? null)))}`;
 }
 
 /** RFC 6749 §2.3.1: client id and secret are form-urlencoded before they go into the Basic header. */
@@ -170,7 +175,7 @@ async function requestAndStore(
 /** A bearer token for the client, reused until 10% of its lifetime (at most 60 s) is left. */
 export async function oauth2Token(auth: OAuth2Auth, context: AuthContext): Promise<string> {
   const now = context.now ?? Date.now;
-  const key = await tokenCacheKey(auth);
+  const key = await tokenCacheKey(auth, context.owner);
   const cached = await context.tokens.get(key).catch(() => null);
   if (cached && now() < cached.refreshAt) return cached.token;
   try {
@@ -184,5 +189,5 @@ export async function oauth2Token(auth: OAuth2Auth, context: AuthContext): Promi
 
 /** Forgets the cached token so the next request fetches a new one (after the destination refused it). */
 export async function dropOAuth2Token(auth: OAuth2Auth, context: AuthContext): Promise<void> {
-  await context.tokens.drop(await tokenCacheKey(auth));
+  await context.tokens.drop(await tokenCacheKey(auth, context.owner));
 }

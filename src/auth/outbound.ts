@@ -30,6 +30,11 @@ export interface TokenCache {
 
 export interface AuthContext {
   tokens: TokenCache;
+  /**
+   * The destination or source the credentials belong to. OAuth 2 tokens are cached per owner (and per client
+   * secret), so a token is only ever sent where the client that fetched it was configured.
+   */
+  owner?: string;
   now?: () => number;
 }
 

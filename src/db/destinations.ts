@@ -14,6 +14,8 @@ export interface DestinationRow {
   max_attempts: number;
   initial_delay: number;
   max_delay: number;
+  /** How a pushed CloudEvent is framed: `json`, `structured` or `binary` (src/pipeline/cloudevent-framing.ts). */
+  cloudevents_mode: string;
   signing_secret_enc: string;
   disabled_at: number | null;
   disabled_reason: string | null;
@@ -36,6 +38,7 @@ const COLUMNS = [
   "max_attempts",
   "initial_delay",
   "max_delay",
+  "cloudevents_mode",
   "signing_secret_enc",
   "disabled_at",
   "disabled_reason",

@@ -1,5 +1,5 @@
 import type { AuthContext, CachedToken, TokenCache } from "../auth/outbound";
-import { decrypt, encrypt } from "../auth/secrets";
+import { SealedUnreadable, seal, tokenSecret, unseal } from "../auth/sealed";
 
 interface TokenRow {
   token_enc: string;
@@ -7,7 +7,7 @@ interface TokenRow {
   refresh_at: number;
 }
 
-/** OAuth 2 tokens in D1, encrypted with SECRETS_KEY. A row that no longer decrypts (key rotated) is a miss. */
+/** OAuth 2 tokens in D1, sealed with SECRETS_KEY to their cache key. A row that no longer opens is a miss. */
 export function d1TokenCache(db: D1Database, secretsKey: string): TokenCache {
   return {
     async get(key: string): Promise<CachedToken | null> {
@@ -18,12 +18,13 @@ export function d1TokenCache(db: D1Database, secretsKey: string): TokenCache {
       if (!row) return null;
       try {
         return {
-          token: await decrypt(secretsKey, row.token_enc),
+          token: await unseal(secretsKey, tokenSecret(key), row.token_enc),
           expiresAt: row.expires_at,
           refreshAt: row.refresh_at,
         };
-      } catch {
-        return null;
+      } catch (error) {
+        if (error instanceof SealedUnreadable) return null;
+        throw error;
       }
     },
     /** Two isolates may fetch at once: the token that lives longer wins. */
@@ -35,7 +36,7 @@ export function d1TokenCache(db: D1Database, secretsKey: string): TokenCache {
              refresh_at = excluded.refresh_at
            WHERE excluded.expires_at >= oauth_tokens.expires_at`,
         )
-        .bind(key, await encrypt(secretsKey, value.token), value.expiresAt, value.refreshAt)
+        .bind(key, await seal(secretsKey, tokenSecret(key), value.token), value.expiresAt, value.refreshAt)
         .run();
     },
     async drop(key: string): Promise<void> {
@@ -44,7 +45,15 @@ export function d1TokenCache(db: D1Database, secretsKey: string): TokenCache {
   };
 }
 
-/** The auth context every outbound request of the relay uses: OAuth 2 tokens shared through D1. */
-export function sharedAuthContext(env: Env): AuthContext {
-  return { tokens: d1TokenCache(env.DB, env.SECRETS_KEY) };
+/**
+ * Forgets every token fetched for a destination or source: its auth, or where it sends, changed (or it is gone).
+ * Keys are "{owner}:{hash}" (auth/oauth2.ts); owners are Syndic ids, which hold no LIKE wildcards.
+ */
+export async function dropTokensOf(db: D1Database, owner: string): Promise<void> {
+  await db.prepare("DELETE FROM oauth_tokens WHERE cache_key LIKE ? || ':%'").bind(owner).run();
+}
+
+/** The auth context of an outbound request for `owner` (a destination or source id): tokens shared through D1. */
+export function sharedAuthContext(env: Env, owner: string): AuthContext {
+  return { tokens: d1TokenCache(env.DB, env.SECRETS_KEY), owner };
 }

@@ -1,7 +1,7 @@
 import { eventFileName } from "../archive/eventfile-name";
 import { archiveLink, linkTtlOf } from "../archive/links";
 import { archiveConfig } from "../archive/schedule";
-import { decrypt } from "../auth/secrets";
+import { subscriberSecret, unseal } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
 import {
   abandonAnnouncement,
@@ -122,7 +122,7 @@ export async function runAnnouncement(env: Env, archiveId: string, now = Date.no
   }
   const attempt = row.attempts + 1;
   const body = await payload(env, archive, subscriber, now);
-  const secret = await decrypt(env.SECRETS_KEY, subscriber.signing_secret_enc);
+  const secret = await unseal(env.SECRETS_KEY, subscriberSecret(subscriber.id), subscriber.signing_secret_enc);
   const headers = {
     "content-type": "application/json",
     "user-agent": USER_AGENT,

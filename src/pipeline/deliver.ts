@@ -7,7 +7,7 @@ import {
   type OutboundRequest,
   TokenError,
 } from "../auth/outbound";
-import { decrypt, decryptJson } from "../auth/secrets";
+import { destinationSecret, SealedUnreadable, unseal, unsealJson } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
 import {
   type AttemptOutcome,
@@ -28,6 +28,7 @@ import { sharedAuthContext } from "../db/tokens";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import type { Auth } from "../routes/schemas";
+import { frameCloudEvent } from "./cloudevent-framing";
 import { loadCloudEvent } from "./event-body";
 import {
   CREATE_RESPONSE_BYTES,
@@ -84,12 +85,19 @@ interface Credentials {
   secret: string;
 }
 
+/** A destination's credentials, opened only for its own row; ones that will not open can never be sent. */
 async function loadCredentials(env: Env, destination: DestinationRow): Promise<Credentials> {
-  const [auth, secret] = await Promise.all([
-    decryptJson<Auth>(env.SECRETS_KEY, destination.auth_enc),
-    decrypt(env.SECRETS_KEY, destination.signing_secret_enc),
-  ]);
-  return { auth, secret };
+  try {
+    const [auth, secret] = await Promise.all([
+      unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(destination.id, "auth"), destination.auth_enc),
+      unseal(env.SECRETS_KEY, destinationSecret(destination.id, "signing_secret"), destination.signing_secret_enc),
+    ]);
+    return { auth, secret };
+  } catch (error) {
+    if (error instanceof SealedUnreadable)
+      throw new AuthConfigError(`${error.message}; set the destination's auth again`);
+    throw error;
+  }
 }
 
 async function buildRequest(
@@ -99,16 +107,18 @@ async function buildRequest(
   { auth, secret }: Credentials,
   context: AuthContext,
 ): Promise<OutboundRequest> {
+  // The signature covers the body as framed for the destination's cloudevents_mode: the bytes actually sent.
+  const framed = frameCloudEvent(destination.cloudevents_mode, delivery.event_id, body);
   const request: OutboundRequest = {
     url,
     method,
     headers: {
       ...(JSON.parse(destination.headers) as Record<string, string>),
-      "content-type": "application/json",
+      ...framed.headers,
       "user-agent": USER_AGENT,
-      ...(await webhookHeaders(secret, delivery.id, body)),
+      ...(await webhookHeaders(secret, delivery.id, framed.body)),
     },
-    body,
+    body: framed.body,
   };
   return applyAuth(request, auth, context);
 }
@@ -173,11 +183,11 @@ async function attemptSend(
   bodyLimit: number,
 ): Promise<AttemptResult> {
   const started = Date.now();
-  const context = sharedAuthContext(env);
-  const credentials = await loadCredentials(env, destination);
-  const attemptOnce = async () =>
-    send(await buildRequest(delivery, target, destination, credentials, context), destination.timeout_ms, bodyLimit);
+  const context = sharedAuthContext(env, destination.id);
   try {
+    const credentials = await loadCredentials(env, destination);
+    const attemptOnce = async () =>
+      send(await buildRequest(delivery, target, destination, credentials, context), destination.timeout_ms, bodyLimit);
     const first = await attemptOnce();
     if (first.statusCode !== 401 || !(await forgetCredentials(credentials.auth, context))) return first;
     const second = await attemptOnce();

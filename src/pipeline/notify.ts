@@ -72,7 +72,7 @@ async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promi
         body: "",
       },
       config.fetchAuth,
-      sharedAuthContext(env),
+      sharedAuthContext(env, source.id),
     );
   } catch (error) {
     if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;

@@ -1,5 +1,5 @@
 import type { InboundConfig } from "../auth/inbound";
-import { decryptJson } from "../auth/secrets";
+import { sourceSecrets, unsealJson } from "../auth/sealed";
 import type { SourceRow } from "../db/sources";
 import type { Auth } from "../routes/schemas";
 
@@ -18,7 +18,7 @@ interface SealedSourceSecrets {
 /** A source's readable config joined with what is sealed under SECRETS_KEY. */
 export async function sourceConfig(env: Env, source: SourceRow) {
   const secrets = source.secrets_enc
-    ? await decryptJson<SealedSourceSecrets>(env.SECRETS_KEY, source.secrets_enc)
+    ? await unsealJson<SealedSourceSecrets>(env.SECRETS_KEY, sourceSecrets(source.id), source.secrets_enc)
     : ({} as SealedSourceSecrets);
   return {
     inbound: source.inbound ? (JSON.parse(source.inbound) as InboundConfig) : null,

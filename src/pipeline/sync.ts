@@ -1,7 +1,7 @@
 import { applyAuth, TokenError } from "../auth/outbound";
-import { decryptJson } from "../auth/secrets";
+import { syncSecret, unsealJson } from "../auth/sealed";
 import { getSource } from "../db/sources";
-import { advanceSync, getSync, setSyncStatus } from "../db/syncs";
+import { advanceSync, getSync, type SyncRow, setSyncStatus } from "../db/syncs";
 import { sharedAuthContext } from "../db/tokens";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
@@ -43,8 +43,8 @@ function pageUrl(config: SyncConfig, cursor: string | null): string {
   return url.toString();
 }
 
-async function fetchPage(env: Env, config: SyncConfig, cursor: string | null): Promise<unknown> {
-  const auth = await decryptJson<Auth>(env.SECRETS_KEY, config.auth_enc);
+async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: string | null): Promise<unknown> {
+  const auth = await unsealJson<Auth>(env.SECRETS_KEY, syncSecret(sync.id), config.auth_enc);
   const request = await applyAuth(
     {
       url: pageUrl(config, cursor),
@@ -53,7 +53,7 @@ async function fetchPage(env: Env, config: SyncConfig, cursor: string | null): P
       body: "",
     },
     auth,
-    sharedAuthContext(env),
+    sharedAuthContext(env, sync.source_id),
   ).catch((error) => {
     throw error instanceof TokenError && error.retryable ? new RetryableSyncError(error.message) : error;
   });
@@ -104,7 +104,7 @@ export async function runSyncPage(env: Env, syncId: string): Promise<void> {
     return;
   }
   try {
-    const body = await fetchPage(env, config, sync.cursor);
+    const body = await fetchPage(env, sync, config, sync.cursor);
     const items = await evaluate(`${syncId}:items`, config.items, body);
     const records = items === undefined ? [] : Array.isArray(items) ? items : [items];
     const events: IncomingEvent[] = [];

@@ -8,6 +8,7 @@ import { requireAdmin, requireJsonBody } from "./middleware";
 import { notifications } from "./notifications";
 import { replays } from "./replays";
 import { newRouter } from "./router";
+import { secrets } from "./secrets";
 import { sources } from "./sources";
 import { subscribers } from "./subscribers";
 import { subscriptions } from "./subscriptions";
@@ -28,6 +29,7 @@ for (const router of [
   notifications,
   syncs,
   identities,
+  secrets,
 ]) {
   admin.route("/", router);
 }

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { type DeliveryRow, getDelivery, listAttempts, listDeliveries, requeueDelivery } from "../db/deliveries";
 import { getDestination } from "../db/destinations";
 import { Problem } from "../lib/problem";
+import { redactText } from "../lib/redact";
 import { iso } from "../lib/time";
 import { enqueueDeliveries } from "../pipeline/messages";
 import { spec } from "./openapi";
@@ -116,7 +117,7 @@ export const deliveries = newRouter()
             duration_ms: attempt.duration_ms,
             status_code: attempt.status_code,
             error: attempt.error,
-            response_excerpt: attempt.response_excerpt,
+            response_excerpt: attempt.response_excerpt && redactText(attempt.response_excerpt),
           })),
         },
         200,

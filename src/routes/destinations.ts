@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { decryptJson, encrypt, encryptJson, newSigningSecret } from "../auth/secrets";
+import { destinationSecret, SealedUnreadable, seal, sealJson, unsealJson } from "../auth/sealed";
+import { newSigningSecret } from "../auth/secrets";
 import { releaseHeldDeliveries } from "../db/deliveries";
 import {
   type DestinationRow,
@@ -10,14 +11,19 @@ import {
   updateDestination,
 } from "../db/destinations";
 import { getSubscriber } from "../db/subscribers";
+import { dropTokensOf } from "../db/tokens";
 import { newId } from "../lib/ids";
+import { movesOrigin } from "../lib/origin";
+import { invalid } from "../lib/problem";
+import { redactHeaders } from "../lib/redact";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
+import { CLOUDEVENTS_MODES, type CloudEventsMode } from "../pipeline/cloudevent-framing";
 import { sweepDue } from "../pipeline/sweep";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
-import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
+import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
 
 const Retry = z
   .object({
@@ -40,6 +46,8 @@ const DestinationInput = z
     auth: Auth.default({ type: "none" }),
     timeout_ms: z.number().int().min(100).max(120_000).default(30_000),
     retry: Retry.default({ max_attempts: 10, initial_delay: 20, max_delay: 3600 }),
+    /** How a push that is the CloudEvent itself is framed (CONTRACT §6); a transform's output is always JSON. */
+    cloudevents_mode: z.enum(CLOUDEVENTS_MODES).default("json"),
   })
   .openapi("DestinationInput");
 
@@ -57,6 +65,7 @@ const Destination = z
     auth: z.record(z.string(), z.unknown()),
     timeout_ms: z.number(),
     retry: z.object({ max_attempts: z.number(), initial_delay: z.number(), max_delay: z.number() }),
+    cloudevents_mode: z.enum(CLOUDEVENTS_MODES),
     disabled_at: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     failing_since: z.string().nullable(),
@@ -78,10 +87,11 @@ async function present(env: Env, row: DestinationRow) {
     url: row.url,
     method: row.method,
     environment: row.environment,
-    headers: JSON.parse(row.headers),
-    auth: publicAuth(await decryptJson<Auth>(env.SECRETS_KEY, row.auth_enc)),
+    headers: redactHeaders(JSON.parse(row.headers)),
+    auth: await readableAuth(env, row),
     timeout_ms: row.timeout_ms,
     retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
+    cloudevents_mode: row.cloudevents_mode as CloudEventsMode,
     disabled_at: iso(row.disabled_at),
     disabled_reason: row.disabled_reason,
     failing_since: iso(row.failing_since),
@@ -90,18 +100,50 @@ async function present(env: Env, row: DestinationRow) {
   };
 }
 
-/** The destination as its create body would have been, credentials included: what a PATCH merges into. */
-async function currentInput(env: Env, row: DestinationRow): Promise<z.input<typeof DestinationInput>> {
+/**
+ * The destination as its create body would have been, credentials included: what a PATCH merges into. Stored
+ * credentials are opened only when the PATCH keeps them; ones that no longer open must be given again.
+ */
+async function currentInput(
+  env: Env,
+  row: DestinationRow,
+  patch: { auth?: unknown },
+): Promise<z.input<typeof DestinationInput>> {
+  let auth: Auth = { type: "none" };
+  if (patch.auth == null) {
+    try {
+      auth = await unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc);
+    } catch (error) {
+      if (!(error instanceof SealedUnreadable)) throw error;
+      throw invalid([
+        { path: "/auth", message: "the stored credentials do not decrypt for this destination; give auth" },
+      ]);
+    }
+  }
   return {
     name: row.name,
     url: row.url,
     method: row.method as "POST" | "PUT" | "PATCH",
     environment: row.environment as "production" | "sandbox",
     headers: JSON.parse(row.headers),
-    auth: await decryptJson<Auth>(env.SECRETS_KEY, row.auth_enc),
+    auth,
     timeout_ms: row.timeout_ms,
     retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
+    cloudevents_mode: row.cloudevents_mode as CloudEventsMode,
   };
+}
+
+/** The auth's readable part; credentials that no longer open are shown as such instead of failing the read. */
+async function readableAuth(env: Env, row: DestinationRow): Promise<Record<string, unknown>> {
+  try {
+    return publicAuth(await unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc));
+  } catch (error) {
+    if (!(error instanceof SealedUnreadable)) throw error;
+    return {
+      type: row.auth_type,
+      unreadable: "the stored credentials do not decrypt for this destination; set auth again",
+    };
+  }
 }
 
 function checkUrls(env: Env, input: { url?: string; auth?: Auth }) {
@@ -136,8 +178,9 @@ export const destinations = newRouter()
       checkUrls(c.env, input);
       const now = Date.now();
       const signingSecret = newSigningSecret();
+      const id = newId("dst", now);
       const row: DestinationRow = {
-        id: newId("dst", now),
+        id,
         subscriber_id,
         name: input.name,
         url: input.url,
@@ -145,12 +188,13 @@ export const destinations = newRouter()
         environment: input.environment,
         headers: JSON.stringify(input.headers),
         auth_type: input.auth.type,
-        auth_enc: await encryptJson(c.env.SECRETS_KEY, input.auth),
+        auth_enc: await sealJson(c.env.SECRETS_KEY, destinationSecret(id, "auth"), input.auth),
         timeout_ms: input.timeout_ms,
         max_attempts: input.retry.max_attempts,
         initial_delay: input.retry.initial_delay,
         max_delay: input.retry.max_delay,
-        signing_secret_enc: await encrypt(c.env.SECRETS_KEY, signingSecret),
+        cloudevents_mode: input.cloudevents_mode,
+        signing_secret_enc: await seal(c.env.SECRETS_KEY, destinationSecret(id, "signing_secret"), signingSecret),
         disabled_at: null,
         disabled_reason: null,
         failing_since: null,
@@ -208,8 +252,11 @@ export const destinations = newRouter()
       const { subscriber_id, id } = c.req.valid("param");
       const patch = c.req.valid("json");
       const existing = await ownedDestination(c.env, subscriber_id, id);
-      const input = patchedInput(DestinationInput, await currentInput(c.env, existing), patch);
+      const input = patchedInput(DestinationInput, await currentInput(c.env, existing, patch), patch);
       checkUrls(c.env, input);
+      if (!patch.auth && input.auth.type !== "none" && movesOrigin(existing.url, input.url)) {
+        throw invalid([{ path: "/auth", message: CREDENTIALS_STAY_HOME }]);
+      }
       await updateDestination(c.env.DB, id, {
         name: input.name,
         url: input.url,
@@ -217,13 +264,15 @@ export const destinations = newRouter()
         environment: input.environment,
         headers: JSON.stringify(input.headers),
         auth_type: input.auth.type,
-        auth_enc: patch.auth ? await encryptJson(c.env.SECRETS_KEY, input.auth) : undefined,
+        auth_enc: patch.auth ? await sealJson(c.env.SECRETS_KEY, destinationSecret(id, "auth"), input.auth) : undefined,
         timeout_ms: input.timeout_ms,
         max_attempts: input.retry.max_attempts,
         initial_delay: input.retry.initial_delay,
         max_delay: input.retry.max_delay,
+        cloudevents_mode: input.cloudevents_mode,
         updated_at: Date.now(),
       });
+      if (patch.auth || movesOrigin(existing.url, input.url)) await dropTokensOf(c.env.DB, id);
       return c.json(await present(c.env, await ownedDestination(c.env, subscriber_id, id)), 200);
     },
   )
@@ -240,6 +289,7 @@ export const destinations = newRouter()
       const { subscriber_id, id } = c.req.valid("param");
       await ownedDestination(c.env, subscriber_id, id);
       await deleteDestination(c.env.DB, id);
+      await dropTokensOf(c.env.DB, id);
       return c.body(null, 204);
     },
   )

@@ -1,6 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { invalid, Problem } from "../lib/problem";
-import { parsePublishBody } from "../pipeline/formats";
+import {
+  isBinaryMode,
+  type ParsedRequest,
+  parseBinaryCloudEvent,
+  parsePublishBody,
+  type Refusal,
+} from "../pipeline/formats";
 import { publishEvents } from "../pipeline/ingest";
 import { guardInbound } from "./inbound-guard";
 import { requirePublisher } from "./middleware";
@@ -27,7 +33,9 @@ publish.openAPIRegistry.registerPath({
   summary: "Publish events: a CloudEvent or an array of them, plain envelopes, or UBX simple/compound batches",
   description:
     "All or nothing: one invalid event gives 422 with its index in errors[].path and nothing is stored. " +
-    "A 202 means the events are committed. At most 500 events and 1 MiB per request.",
+    "A 202 means the events are committed. At most 500 events and 1 MiB per request. " +
+    "A CloudEvent may also come in binary content mode: its attributes as ce- headers (percent-encoded), its data " +
+    "as the body (JSON, or UTF-8 text kept as a string); errors then name the header, e.g. /headers/ce-type.",
   security: [{ bearer: [] }],
   request: {
     body: {
@@ -45,17 +53,13 @@ publish.openAPIRegistry.registerPath({
   },
 });
 
-publish.post("/v1/events", requirePublisher, async (c) => {
-  const type = c.req.header("content-type") ?? "";
-  if (!ACCEPTED_TYPES.test(type)) {
-    throw new Problem(
-      415,
-      "Unsupported Media Type",
-      "content-type must be application/json, application/cloudevents+json or application/cloudevents-batch+json",
-    );
-  }
-  const raw = new Uint8Array(await c.req.arrayBuffer());
-  await guardInbound(c.env, c.get("source")!, c.req.raw, raw);
+function refused({ status, errors }: Refusal): Problem {
+  if (status === 422) return invalid(errors);
+  const title = status === 415 ? "Unsupported Media Type" : "Bad Request";
+  return new Problem(status, title, `${errors[0].path}: ${errors[0].message}`, errors);
+}
+
+async function parseStructured(raw: Uint8Array): Promise<ParsedRequest> {
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder().decode(raw));
@@ -63,7 +67,23 @@ publish.post("/v1/events", requirePublisher, async (c) => {
     throw new Problem(400, "Bad Request", `the body is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = await parsePublishBody(body);
-  if (!parsed.ok) throw invalid(parsed.errors);
+  return parsed.ok ? parsed : { ...parsed, status: 422 };
+}
+
+publish.post("/v1/events", requirePublisher, async (c) => {
+  const headers = c.req.raw.headers;
+  const binary = isBinaryMode(headers);
+  if (!binary && !ACCEPTED_TYPES.test(headers.get("content-type") ?? "")) {
+    const detail =
+      "content-type must be application/json, application/cloudevents+json or application/cloudevents-batch+json " +
+      "(or a CloudEvent in binary content mode, with ce- headers)";
+    throw new Problem(415, "Unsupported Media Type", detail, [{ path: "/headers/content-type", message: detail }]);
+  }
+  // The raw bytes, before any parsing: an inbound HMAC signs exactly what was sent, in either content mode.
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  await guardInbound(c.env, c.get("source")!, c.req.raw, raw);
+  const parsed = binary ? parseBinaryCloudEvent(headers, raw) : await parseStructured(raw);
+  if (!parsed.ok) throw refused(parsed);
   if (parsed.events.length > MAX_EVENTS_PER_REQUEST) {
     throw new Problem(
       413,

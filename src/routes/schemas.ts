@@ -8,8 +8,40 @@ export const HttpUrl = z
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), "must be an http(s) URL")
   .openapi({ example: "https://crm.example/api/events" });
 
+/** RFC 9110 field names: a token. A space, a colon or a line break would be refused by fetch only at send time. */
+export const HeaderName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name (letters, digits and !#$%&'*+.^_`|~-)")
+  .refine((name) => !FRAMING_HEADERS.has(name.toLowerCase()), "is set by Syndic itself and cannot be configured");
+
+/** Headers that frame the request or carry Syndic's signature: a configured value would break or forge them. */
+const FRAMING_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+]);
+
+/** RFC 9110 field values: visible ASCII or Latin-1, spaces and tabs inside, no line breaks, no padding. */
+export const HeaderValue = z
+  .string()
+  .max(8192)
+  .regex(
+    /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/,
+    "must be a valid HTTP header value: printable characters, no line breaks, no leading or trailing spaces",
+  );
+
 const ApiKeyAuth = z.union([
-  z.object({ type: z.literal("api_key"), header: z.string().min(1).max(200), value: z.string().min(1).max(4096) }),
+  z.object({ type: z.literal("api_key"), header: HeaderName, value: HeaderValue.min(1).max(4096) }),
   z.object({ type: z.literal("api_key"), query: z.string().min(1).max(200), value: z.string().min(1).max(4096) }),
 ]);
 
@@ -18,7 +50,7 @@ export const Auth = z
     z.object({ type: z.literal("none") }),
     ApiKeyAuth,
     z.object({ type: z.literal("basic"), username: z.string().max(1024), password: z.string().max(4096) }),
-    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(8192) }),
+    z.object({ type: z.literal("bearer"), token: HeaderValue.min(1).max(8192) }),
     z.object({
       type: z.literal("oauth2"),
       token_url: HttpUrl,
@@ -46,6 +78,10 @@ export const Auth = z
   .openapi("Auth", { description: "Outbound authentication. Credentials are write-only: never returned." });
 export type Auth = z.infer<typeof Auth>;
 
+/** Why a URL change to another origin needs the credentials again: a stored secret never follows a new host. */
+export const CREDENTIALS_STAY_HOME =
+  "is required again when the URL moves to another origin (scheme, host or port): stored credentials only go where they were given for";
+
 /** What an auth config reads back as: its type and the names that are not secrets. */
 export function publicAuth(auth: Auth): Record<string, unknown> {
   switch (auth.type) {
@@ -62,19 +98,7 @@ export function publicAuth(auth: Auth): Record<string, unknown> {
   }
 }
 
-export const Headers = z
-  .record(
-    z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid header name"),
-    z
-      .string()
-      .max(4096)
-      .refine((value) => !/[\r\n\0]/.test(value), "must not contain line breaks"),
-  )
-  .default({});
+export const Headers = z.record(HeaderName, HeaderValue.max(4096)).default({});
 
 export const Id = (prefix: string) =>
   z

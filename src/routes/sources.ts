@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { decryptJson, encryptJson, newSecret, sha256Hex } from "../auth/secrets";
+import { sealJson, sourceSecrets, unsealJson } from "../auth/sealed";
+import { newSecret, sha256Hex } from "../auth/secrets";
 import {
   deleteSource,
   type EventTypeRow,
@@ -11,14 +12,17 @@ import {
   updateSource,
   upsertEventTypes,
 } from "../db/sources";
+import { dropTokensOf } from "../db/tokens";
 import { parseCidr } from "../lib/cidr";
 import { newId } from "../lib/ids";
+import { movesOrigin } from "../lib/origin";
+import { invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
-import { Auth, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
+import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
 
 const EventType = z.object({
   code: z.string().min(1).max(200),
@@ -96,6 +100,7 @@ interface SourceSecrets {
 /** Splits a source's config into what can be read back and what is sealed with SECRETS_KEY. */
 async function sealConfig(
   env: Env,
+  sourceId: string,
   inbound: z.infer<typeof Inbound> | undefined,
   fetch: z.infer<typeof Fetch> | undefined,
 ) {
@@ -108,7 +113,7 @@ async function sealConfig(
   return {
     inbound: publicInbound ? JSON.stringify(publicInbound) : null,
     fetch_config: publicFetch ? JSON.stringify(publicFetch) : null,
-    secrets_enc: await encryptJson(env.SECRETS_KEY, secrets),
+    secrets_enc: await sealJson(env.SECRETS_KEY, sourceSecrets(sourceId), secrets),
   };
 }
 
@@ -181,7 +186,7 @@ export const sources = newRouter()
         id,
         name: input.name,
         strict: input.strict ? 1 : 0,
-        ...(await sealConfig(c.env, input.inbound, input.fetch)),
+        ...(await sealConfig(c.env, id, input.inbound, input.fetch)),
         ...credentials.hashes,
         created_at: now,
         updated_at: now,
@@ -238,7 +243,17 @@ export const sources = newRouter()
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
       const existing = requireFound(await getSource(c.env.DB, id), "source");
-      const input = patchedInput(SourceSettings, await currentSettings(c.env, existing), patch);
+      const current = await currentSettings(c.env, existing);
+      const input = patchedInput(SourceSettings, current, patch);
+      const newAuth = (patch.fetch as { auth?: unknown } | null | undefined)?.auth;
+      if (
+        !newAuth &&
+        input.fetch &&
+        input.fetch.auth.type !== "none" &&
+        movesOrigin(current.fetch?.url, input.fetch.url)
+      ) {
+        throw invalid([{ path: "/fetch/auth", message: CREDENTIALS_STAY_HOME }]);
+      }
       const eventTypes = patch.event_types ? patchedInput(SourceInput.shape.event_types, [], patch.event_types) : [];
       checkUrls(c.env, input.fetch);
       const now = Date.now();
@@ -248,11 +263,12 @@ export const sources = newRouter()
         {
           name: input.name,
           strict: input.strict ? 1 : 0,
-          ...(await sealConfig(c.env, input.inbound, input.fetch)),
+          ...(await sealConfig(c.env, id, input.inbound, input.fetch)),
           updated_at: now,
         },
         eventTypeRows(id, eventTypes, now),
       );
+      if (patch.fetch !== undefined) await dropTokensOf(c.env.DB, id);
       const row = requireFound(await getSource(c.env.DB, id), "source");
       return c.json(present(row, await listEventTypes(c.env.DB, id)), 200);
     },
@@ -269,6 +285,7 @@ export const sources = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       requireFound((await deleteSource(c.env.DB, id)) || null, "source");
+      await dropTokensOf(c.env.DB, id);
       return c.body(null, 204);
     },
   )
@@ -337,7 +354,9 @@ export const sources = newRouter()
 
 /** The source's settings as its create body would have given them, secrets included: what a PATCH merges into. */
 async function currentSettings(env: Env, row: SourceRow): Promise<z.input<typeof SourceSettings>> {
-  const secrets = row.secrets_enc ? await decryptJson<SourceSecrets>(env.SECRETS_KEY, row.secrets_enc) : {};
+  const secrets = row.secrets_enc
+    ? await unsealJson<SourceSecrets>(env.SECRETS_KEY, sourceSecrets(row.id), row.secrets_enc)
+    : {};
   const inbound = row.inbound ? (JSON.parse(row.inbound) as z.input<typeof Inbound>) : undefined;
   const fetch = row.fetch_config ? (JSON.parse(row.fetch_config) as z.input<typeof Fetch>) : undefined;
   return {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { encrypt, newSecret, newSigningSecret, sha256Hex } from "../auth/secrets";
+import { seal, subscriberSecret } from "../auth/sealed";
+import { newSecret, newSigningSecret, sha256Hex } from "../auth/secrets";
 import {
   deleteSubscriber,
   getSubscriber,
@@ -92,7 +93,7 @@ function present(row: SubscriberRow) {
   };
 }
 
-async function newCredentials(env: Env) {
+async function newCredentials(env: Env, subscriberId: string) {
   const apiKey = newSecret("sk_sub_");
   const signingSecret = newSigningSecret();
   return {
@@ -100,7 +101,7 @@ async function newCredentials(env: Env) {
     signingSecret,
     columns: {
       api_key_hash: await sha256Hex(apiKey),
-      signing_secret_enc: await encrypt(env.SECRETS_KEY, signingSecret),
+      signing_secret_enc: await seal(env.SECRETS_KEY, subscriberSecret(subscriberId), signingSecret),
     },
   };
 }
@@ -120,9 +121,10 @@ export const subscribers = newRouter()
       const input = c.req.valid("json");
       assertTargetUrls(c.env, [{ path: "/archive/notify_url", url: input.archive.notify_url }]);
       const now = Date.now();
-      const credentials = await newCredentials(c.env);
+      const id = newId("sub", now);
+      const credentials = await newCredentials(c.env, id);
       const row: SubscriberRow = {
-        id: newId("sub", now),
+        id,
         name: input.name,
         timezone: input.timezone,
         archive: JSON.stringify(input.archive),
@@ -219,7 +221,7 @@ export const subscribers = newRouter()
       const { id } = c.req.valid("param");
       const { revoke_links } = c.req.valid("json");
       requireFound(await getSubscriber(c.env.DB, id), "subscriber");
-      const credentials = await newCredentials(c.env);
+      const credentials = await newCredentials(c.env, id);
       const now = Date.now();
       await updateSubscriber(c.env.DB, id, {
         ...credentials.columns,

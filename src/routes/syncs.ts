@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { encryptJson } from "../auth/secrets";
+import { sealJson, syncSecret } from "../auth/sealed";
 import { getSource } from "../db/sources";
 import { getSync, insertSync, listSyncs, type SyncRow, setSyncStatus } from "../db/syncs";
 import { newId } from "../lib/ids";
+import { movesOrigin } from "../lib/origin";
 import { type FieldError, invalid, Problem } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
@@ -12,7 +13,7 @@ import { sourceConfig } from "../pipeline/source-config";
 import type { SyncConfig } from "../pipeline/sync";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Auth, Headers, HttpUrl, Id, ListQuery, listOf } from "./schemas";
+import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf } from "./schemas";
 
 const Expression = z.string().min(1).max(2000);
 
@@ -112,11 +113,15 @@ export const syncs = newRouter()
         errors.push({ path: "/event_type", message: "is required when the source has no fetch.event_type" });
       if (errors.length) throw invalid(errors);
       const auth = input.auth ?? config.fetchAuth;
+      if (!input.auth && auth.type !== "none" && movesOrigin(config.fetch?.url, input.list_url)) {
+        throw invalid([{ path: "/auth", message: CREDENTIALS_STAY_HOME }]);
+      }
       assertTargetUrls(c.env, [
         { path: "/list_url", url: input.list_url },
         { path: "/auth/token_url", url: auth.type === "oauth2" ? auth.token_url : undefined },
       ]);
       const now = Date.now();
+      const syncId = newId("syn", now);
       const stored: SyncConfig = {
         list_url: input.list_url,
         headers: input.headers,
@@ -125,9 +130,8 @@ export const syncs = newRouter()
         id: input.id,
         event_type: eventType!,
         max_pages: input.max_pages,
-        auth_enc: await encryptJson(c.env.SECRETS_KEY, auth),
+        auth_enc: await sealJson(c.env.SECRETS_KEY, syncSecret(syncId), auth),
       };
-      const syncId = newId("syn", now);
       await insertSync(c.env.DB, { id: syncId, source_id: id, config: JSON.stringify(stored), created_at: now });
       await start(c.env, syncId);
       return c.json(present(requireFound(await getSync(c.env.DB, syncId), "sync")), 202);

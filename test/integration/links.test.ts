@@ -38,6 +38,10 @@ function withEnv(overrides: Partial<Env>) {
     app.fetch(new Request(`${BASE}${path}`, init), configured, createExecutionContext());
 }
 
+// Keys for the rotation test: random 32 bytes, as the relay requires.
+const OLD_KEY = "3N0Yx7Dwu9m5QXc8kC1vJbHq2iRZtLpe6aWgFoKsUy4=";
+const NEW_KEY = "Vq8Lw2s9ZcBx4Nf7Rk1Jm6Yh3Td0Pg5Ea8Uo2Ii7Wn4=";
+
 const admin = (body: unknown) => ({
   method: "POST",
   headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
@@ -227,17 +231,17 @@ describe("signed links", () => {
   it("a rotated key keeps old links valid until they expire; dropping it ends them", async () => {
     const sub = await subscriber();
     const archive = await storeArchive(sub.id, { period_start: "2026-11-12" });
-    const oldServer = withEnv({ LINK_SIGNING_KEY: "rotation-old-key" });
+    const oldServer = withEnv({ LINK_SIGNING_KEY: OLD_KEY });
     const minted = await oldServer(`/v1/admin/archives/${archive.id}/link`, admin({ ttl: 600 }));
     const oldLink = new URL(((await minted.json()) as { url: string }).url).pathname;
     const oldExpired = await signLink(
-      await linkKeyring("rotation-old-key"),
+      await linkKeyring(OLD_KEY),
       { archiveId: archive.id, subscriberId: sub.id },
       60,
       Date.now() - 120_000,
     );
 
-    const rotated = withEnv({ LINK_SIGNING_KEY: "rotation-new-key,rotation-old-key" });
+    const rotated = withEnv({ LINK_SIGNING_KEY: `${NEW_KEY},${OLD_KEY}` });
     const stillValid = await rotated(oldLink);
     expect(stillValid.status).toBe(200);
     expect(await bytesOf(stillValid)).toEqual(archive.zip);
@@ -248,7 +252,7 @@ describe("signed links", () => {
     // The server that only knows the old key cannot verify the new link.
     expect((await oldServer(newLink)).status).toBe(401);
 
-    const dropped = withEnv({ LINK_SIGNING_KEY: "rotation-new-key" });
+    const dropped = withEnv({ LINK_SIGNING_KEY: NEW_KEY });
     expect((await dropped(oldLink)).status).toBe(401);
     expect((await dropped(newLink)).status).toBe(200);
   });
