@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { NOTIFY_LIMIT_IN_TESTS } from "./test/helpers/limits";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token",
@@ -19,7 +20,11 @@ export default defineConfig(async () => {
             cloudflareTest({
               main: "./src/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations },
+                // A small notify limit, so the rate-limit test needs dozens of calls rather than hundreds.
+                ratelimits: { NOTIFY_LIMITER: { simple: { limit: NOTIFY_LIMIT_IN_TESTS, period: 60 } } },
+              },
             }),
           ],
           test: {

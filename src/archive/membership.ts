@@ -2,9 +2,11 @@ import { type ArchiveItem, insertArchiveItems, insertArchiveShapes } from "../db
 import type { EventRow } from "../db/events";
 import type { SubscriptionRow } from "../db/subscriptions";
 import { toHex } from "../lib/encoding";
+import { utf8Length } from "../lib/json-size";
 import { logStep } from "../lib/log";
 import type { CloudEvent } from "../pipeline/cloudevent";
-import { expressionError, matchesType, passesFilter } from "../pipeline/steps";
+import { expressionError } from "../pipeline/expressions";
+import { matchesType, passesFilter } from "../pipeline/steps";
 import { pathsOf } from "./csv";
 
 /** What routing a batch adds to the archives: one item per (subscriber, event), and the shapes they use. */
@@ -32,9 +34,25 @@ async function shapeId(paths: string): Promise<string> {
   return id;
 }
 
+/** A shape row stays well inside what D1 stores in one row (2 MB), whatever the event looks like. */
+export const MAX_SHAPE_BYTES = 1024 * 1024;
+
+/** The event's shape as stored (its ordered paths, as JSON), or why it cannot be. */
+function shapeOf(event: CloudEvent): { paths: string } | { error: string } {
+  try {
+    const paths = JSON.stringify(pathsOf(event));
+    const bytes = utf8Length(paths);
+    if (bytes > MAX_SHAPE_BYTES) return { error: `its shape is ${bytes} bytes, over ${MAX_SHAPE_BYTES}` };
+    return { paths };
+  } catch (error) {
+    return { error: `its shape could not be read: ${String(error)}` };
+  }
+}
+
 /**
  * Adds the event to each subscriber whose `archive: true` subscription matches it (type and filter), once per
- * subscriber however many of its subscriptions match. A filter that fails to evaluate keeps the event out and says so.
+ * subscriber however many of its subscriptions match. Never throws: a filter that fails, or an event whose shape
+ * cannot be recorded, keeps the event out of that archive and says so in the log, and routing carries on.
  */
 export async function collectArchiveItems(
   membership: ArchiveMembership,
@@ -43,32 +61,37 @@ export async function collectArchiveItems(
   subscriptions: readonly SubscriptionRow[],
 ): Promise<void> {
   const added = new Set<string>();
+  let shape: { paths: string } | { error: string } | undefined;
   for (const subscription of subscriptions) {
-    if (!subscription.archive || subscription.source_id !== row.source_id) continue;
-    if (added.has(subscription.subscriber_id) || !matchesType(subscription, row.type)) continue;
+    const leftOut = (outcome: string, error: string) =>
+      logStep({ stage: "route", outcome, event_id: row.id, subscription_id: subscription.id, error });
     try {
-      if (!(await passesFilter(subscription, event))) continue;
-    } catch (error) {
-      logStep({
-        stage: "route",
-        outcome: "archive_filter_failed",
+      if (!subscription.archive || subscription.source_id !== row.source_id) continue;
+      if (added.has(subscription.subscriber_id) || !matchesType(subscription, row.type)) continue;
+      try {
+        if (!(await passesFilter(subscription, event))) continue;
+      } catch (error) {
+        leftOut("archive_filter_failed", expressionError(error));
+        continue;
+      }
+      shape ??= shapeOf(event);
+      if ("error" in shape) {
+        leftOut("archive_item_left_out", shape.error);
+        continue;
+      }
+      const id = await shapeId(shape.paths);
+      membership.shapes.set(id, shape.paths);
+      membership.items.push({
+        subscriber_id: subscription.subscriber_id,
+        type: row.type,
+        received_at: row.received_at,
         event_id: row.id,
-        subscription_id: subscription.id,
-        error: expressionError(error),
+        shape: id,
       });
-      continue;
+      added.add(subscription.subscriber_id);
+    } catch (error) {
+      leftOut("archive_item_left_out", String(error));
     }
-    added.add(subscription.subscriber_id);
-    const paths = JSON.stringify(pathsOf(event));
-    const shape = await shapeId(paths);
-    membership.shapes.set(shape, paths);
-    membership.items.push({
-      subscriber_id: subscription.subscriber_id,
-      type: row.type,
-      received_at: row.received_at,
-      event_id: row.id,
-      shape,
-    });
   }
 }
 

@@ -87,7 +87,12 @@ function retryAfterSeconds(header: string | null): number | null {
   return header && /^\s*\d+\s*$/.test(header) ? Number(header) : null;
 }
 
-async function requestToken(auth: OAuth2Auth, now: () => number): Promise<CachedToken> {
+async function requestToken(auth: OAuth2Auth, context: AuthContext, now: () => number): Promise<CachedToken> {
+  try {
+    context.checkUrl?.(auth.token_url);
+  } catch (error) {
+    throw new TokenError(`token endpoint refused: ${(error as Error).message}`, null, false);
+  }
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (auth.scope) form.set("scope", auth.scope);
   if (auth.audience) form.set("audience", auth.audience);
@@ -166,7 +171,7 @@ async function requestAndStore(
   context: AuthContext,
   now: () => number,
 ): Promise<CachedToken> {
-  const fresh = await requestToken(auth, now);
+  const fresh = await requestToken(auth, context, now);
   // A cache that cannot store only costs a token request next time.
   await context.tokens.put(key, fresh).catch(() => {});
   return fresh;

@@ -35,6 +35,8 @@ export interface AuthContext {
    * secret), so a token is only ever sent where the client that fetched it was configured.
    */
   owner?: string;
+  /** Throws for a URL the relay may not send to (lib/url-policy): token endpoints are checked where they are used. */
+  checkUrl?: (url: string) => void;
   now?: () => number;
 }
 

@@ -13,6 +13,8 @@ export interface DeliveryRow {
   chain: number;
   status: DeliveryStatus;
   payload: string | null;
+  /** Set when the payload was too big for the row: its R2 key (payloads/{dlv_id}.json, shared by replay copies). */
+  payload_key: string | null;
   attempts: number;
   budget_start: number;
   next_attempt_at: number | null;
@@ -49,12 +51,16 @@ const INSERT_COLUMNS = [
   "chain",
   "status",
   "payload",
+  "payload_key",
   "next_attempt_at",
   "last_error",
   "created_at",
   "updated_at",
 ] as const;
-export type NewDelivery = Pick<DeliveryRow, (typeof INSERT_COLUMNS)[number]>;
+/** `payload_key` may be left out: a row without it keeps its payload inline (or has none). */
+export type NewDelivery = Omit<Pick<DeliveryRow, (typeof INSERT_COLUMNS)[number]>, "payload_key"> & {
+  payload_key?: string | null;
+};
 
 /** INSERT OR IGNORE on (event, subscription, step, generation): routing the same event twice creates nothing new. */
 export function insertDeliveries(db: D1Database, rows: NewDelivery[]): D1PreparedStatement[] {
@@ -65,7 +71,7 @@ export function insertDeliveries(db: D1Database, rows: NewDelivery[]): D1Prepare
           .map(() => `(${placeholders(INSERT_COLUMNS.length)})`)
           .join(", ")}`,
       )
-      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => row[column]))),
+      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => row[column] ?? null))),
   );
 }
 
@@ -124,17 +130,23 @@ export async function postponeDelivery(
   return (result.meta.changes ?? 0) === 1;
 }
 
-/** The request an identity step actually made, kept with the delivery so it can be shown and resent as built. */
+/**
+ * The request an identity step actually made, kept with the delivery so it can be shown and resent as built. A body
+ * stored in R2 clears the inline payload; an inline one keeps any earlier key, so the object is never orphaned.
+ */
 export function recordRequest(
   db: D1Database,
   deliveryId: string,
-  payload: string,
+  body: { payload: string | null; payload_key: string | null },
   url: string,
   method: string,
 ): D1PreparedStatement {
   return db
-    .prepare("UPDATE deliveries SET payload = ?, request_url = ?, request_method = ? WHERE id = ?")
-    .bind(payload, url, method, deliveryId);
+    .prepare(
+      `UPDATE deliveries SET payload = ?, payload_key = coalesce(?, payload_key), request_url = ?, request_method = ?
+       WHERE id = ?`,
+    )
+    .bind(body.payload, body.payload_key, url, method, deliveryId);
 }
 
 export interface AttemptOutcome {
@@ -254,7 +266,7 @@ export async function requeueDelivery(db: D1Database, id: string, now: number): 
     .prepare(
       `UPDATE deliveries SET status = 'ready', next_attempt_at = ?, swept_at = NULL, lease_until = NULL,
          budget_start = attempts, updated_at = ?
-       WHERE id = ? AND status IN ('dead', 'sent', 'retrying', 'held') AND payload IS NOT NULL`,
+       WHERE id = ? AND status IN ('dead', 'sent', 'retrying', 'held') AND (payload IS NOT NULL OR payload_key IS NOT NULL)`,
     )
     .bind(now, now, id)
     .run();

@@ -80,6 +80,19 @@ export function markRouted(db: D1Database, ids: string[], now: number): D1Prepar
   );
 }
 
+/** Which of these events are still waiting to be routed. */
+export async function unroutedAmong(db: D1Database, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const group of chunk(ids, MAX_PARAMS)) {
+    const { results } = await db
+      .prepare(`SELECT id FROM events WHERE id IN (${placeholders(group.length)}) AND routed_at IS NULL ORDER BY id`)
+      .bind(...group)
+      .all<{ id: string }>();
+    out.push(...results.map((row) => row.id));
+  }
+  return out;
+}
+
 export async function markRouteFailed(db: D1Database, ids: string[], error: string, now: number): Promise<void> {
   await db.batch(
     chunk(ids, MAX_PARAMS - 2).map((group) =>

@@ -50,21 +50,40 @@ export async function deletableEvents(
   return results;
 }
 
+export interface DeletedEvents {
+  events: Array<{ id: string; body_key: string | null }>;
+  /** R2 payload objects no delivery names any more: the deleted deliveries' keys that no kept delivery shares. */
+  payloadKeys: string[];
+}
+
 /**
  * One transaction deleting the events with their finished deliveries, those deliveries' attempts and the events'
  * archive membership. A delivery that became due again since the events were picked (a replay) is kept, and so is
- * its event: an event goes only once no delivery of it is left. RETURNING says which events (and R2 bodies) went.
+ * its event: an event goes only once no delivery of it is left. RETURNING says which events (and R2 bodies) went;
+ * a first SELECT, in the same transaction, which payload objects went with their last delivery (a replay copy
+ * shares its original's key, and is always a delivery of the same event).
  */
 export async function deleteEvents(
   db: D1Database,
   events: Array<{ id: string; received_at: number }>,
-): Promise<Array<{ id: string; body_key: string | null }>> {
-  if (!events.length) return [];
+): Promise<DeletedEvents> {
+  if (!events.length) return { events: [], payloadKeys: [] };
+  const keyLookups: D1PreparedStatement[] = [];
   const statements: D1PreparedStatement[] = [];
   const groups = chunk(events, IDS_PER_STATEMENT);
   for (const group of groups) {
     const ids = group.map((event) => event.id);
     const list = placeholders(ids.length);
+    keyLookups.push(
+      db
+        .prepare(
+          `SELECT DISTINCT d.payload_key FROM deliveries d
+           WHERE d.event_id IN (${list}) AND d.status NOT IN ${OWED} AND d.payload_key IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.event_id = d.event_id
+                               AND o.payload_key = d.payload_key AND o.status IN ${OWED})`,
+        )
+        .bind(...ids),
+    );
     statements.push(
       db
         .prepare(
@@ -97,8 +116,14 @@ export async function deleteEvents(
       )
       .bind(...group.map((event) => event.id)),
   );
-  const results = await db.batch<{ id: string; body_key: string | null }>([...statements, ...deletes]);
-  return results.slice(statements.length).flatMap((result) => result.results);
+  const results = await db.batch<Record<string, string | null>>([...keyLookups, ...statements, ...deletes]);
+  const payloadKeys = results
+    .slice(0, keyLookups.length)
+    .flatMap((result) => result.results.map((row) => row.payload_key as string));
+  const deleted = results
+    .slice(keyLookups.length + statements.length)
+    .flatMap((result) => result.results as Array<{ id: string; body_key: string | null }>);
+  return { events: deleted, payloadKeys };
 }
 
 /** Finished notifications created before the cutoff, a bounded chunk per call; returns how many went. */

@@ -1,5 +1,6 @@
 import type { AuthContext, CachedToken, TokenCache } from "../auth/outbound";
 import { SealedUnreadable, seal, tokenSecret, unseal } from "../auth/sealed";
+import { assertSendable } from "../lib/url-policy";
 
 interface TokenRow {
   token_enc: string;
@@ -55,5 +56,5 @@ export async function dropTokensOf(db: D1Database, owner: string): Promise<void>
 
 /** The auth context of an outbound request for `owner` (a destination or source id): tokens shared through D1. */
 export function sharedAuthContext(env: Env, owner: string): AuthContext {
-  return { tokens: d1TokenCache(env.DB, env.SECRETS_KEY), owner };
+  return { tokens: d1TokenCache(env.DB, env.SECRETS_KEY), owner, checkUrl: (url) => assertSendable(env, url) };
 }

@@ -7,6 +7,9 @@ export interface FieldError {
 
 /** An RFC 9457 problem a handler throws; app.onError renders it as application/problem+json. */
 export class Problem extends Error {
+  /** Extra response headers, e.g. Retry-After on a 429. */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly title: string,
@@ -49,6 +52,6 @@ export function problemResponse(problem: Problem): Response {
   };
   return new Response(JSON.stringify(body), {
     status: problem.status,
-    headers: { "content-type": "application/problem+json" },
+    headers: { ...problem.headers, "content-type": "application/problem+json" },
   });
 }

@@ -17,6 +17,7 @@ import { type ArchiveRow, getArchive } from "../db/archives";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
+import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
 import { type Sent, send, USER_AGENT } from "./deliver";
 import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "./messages";
 import { isRetryableStatus, retryDelaySeconds } from "./retry-policy";
@@ -110,8 +111,14 @@ export async function runAnnouncement(env: Env, archiveId: string, now = Date.no
     getSubscriber(env.DB, row.subscriber_id),
   ]);
   const url = notifyUrlOf(subscriber);
-  if (archive?.status !== "ready" || !subscriber || !url) {
-    const reason = archive?.status !== "ready" ? "the archive was deleted" : "no notify_url any more";
+  const refused = url && outboundUrlProblem(env, url);
+  if (archive?.status !== "ready" || !subscriber || !url || refused) {
+    const reason =
+      archive?.status !== "ready"
+        ? "the archive was deleted"
+        : refused
+          ? `archive.notify_url ${refused}`
+          : "no notify_url any more";
     await abandonAnnouncement(env.DB, archiveId, reason, now);
     log("dead", { error: reason });
     return "dead";
@@ -201,9 +208,14 @@ export async function sweepAnnouncements(
 }
 
 /** GET HEARTBEAT_URL after a successful archive run, so a dead-man's switch notices when runs stop. Never throws. */
-export async function pingHeartbeat(env: Pick<Env, "HEARTBEAT_URL">): Promise<boolean> {
+export async function pingHeartbeat(env: Pick<Env, "HEARTBEAT_URL"> & PolicyEnv): Promise<boolean> {
   const url = env.HEARTBEAT_URL?.trim();
   if (!url) return false;
+  const refused = outboundUrlProblem(env, url);
+  if (refused) {
+    logStep({ stage: "heartbeat", outcome: "refused", error: `HEARTBEAT_URL ${refused}` });
+    return false;
+  }
   const started = Date.now();
   try {
     const response = await fetch(url, {

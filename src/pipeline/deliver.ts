@@ -27,8 +27,10 @@ import { getSubscription, type SubscriptionRow } from "../db/subscriptions";
 import { sharedAuthContext } from "../db/tokens";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
+import { assertSendable, BlockedUrlError } from "../lib/url-policy";
 import type { Auth } from "../routes/schemas";
 import { frameCloudEvent } from "./cloudevent-framing";
+import { loadPayload, offloadPayloads, storePayload } from "./delivery-payload";
 import { loadCloudEvent } from "./event-body";
 import {
   CREATE_RESPONSE_BYTES,
@@ -42,7 +44,7 @@ import {
 } from "./identity";
 import { enqueueDeliveries, MAX_QUEUE_DELAY_S } from "./messages";
 import { DISABLE_AFTER_MS, isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
-import { newStepDelivery } from "./steps";
+import { boundedError, newStepDelivery } from "./steps";
 
 export const USER_AGENT = "syndic/0.1.0";
 const EXCERPT_BYTES = 1024;
@@ -185,6 +187,8 @@ async function attemptSend(
   const started = Date.now();
   const context = sharedAuthContext(env, destination.id);
   try {
+    // A URL filled from a template, or saved before the policy tightened, is checked where it is used.
+    assertSendable(env, target.url);
     const credentials = await loadCredentials(env, destination);
     const attemptOnce = async () =>
       send(await buildRequest(delivery, target, destination, credentials, context), destination.timeout_ms, bodyLimit);
@@ -197,7 +201,9 @@ async function attemptSend(
       durationMs: first.durationMs + second.durationMs,
     };
   } catch (error) {
-    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;
+    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError) && !(error instanceof BlockedUrlError)) {
+      throw error;
+    }
     const retryable = error instanceof TokenError && error.retryable;
     return {
       statusCode: null,
@@ -241,17 +247,18 @@ function decide(
   return { outcome: "retrying", delaySeconds, disableReason: null };
 }
 
-/** Step n+1 of the event, created only now that step n has been sent. */
+/** Step n+1 of the event, created only now that step n has been sent, its payload in R2 if too big for the row. */
 async function nextStep(env: Env, delivery: DeliveryRow, subscription: SubscriptionRow | null, now: number) {
   if (!delivery.chain || !subscription) return null;
   const eventRow = await getEvent(env.DB, delivery.event_id);
   if (!eventRow) return null;
   const event = await loadCloudEvent(env, eventRow);
-  return newStepDelivery(
+  const next = await newStepDelivery(
     { event, subscription, generation: delivery.generation, chain: true, now },
     delivery.step + 1,
     newId("dlv", now),
   );
+  return next && (await offloadPayloads(env, [next]))[0];
 }
 
 /**
@@ -299,10 +306,16 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
       plan = await planIdentity(env, delivery, subscription, identity, destination, leaseUntil, now);
     } catch (error) {
       if (!(error instanceof IdentityError)) throw error;
-      await setStatus(env.DB, deliveryId, "dead", error.message, now);
+      await setStatus(env.DB, deliveryId, "dead", boundedError(error.message), now);
       return skip("dead_identity");
     }
     if (plan.kind === "wait") return waitForIdentity(env, delivery, now);
+  }
+  // A payload in R2 is read before an attempt is claimed: a lost object ends the delivery without spending one.
+  const payload = plan ? null : await loadPayload(env, delivery);
+  if (!plan && payload === null) {
+    await setStatus(env.DB, deliveryId, "dead", `the payload ${delivery.payload_key} is missing from R2`, now);
+    return skip("dead_payload_missing");
   }
   if (!(await claimAttempt(env.DB, deliveryId, delivery.attempts, leaseUntil, now))) {
     return skip("claimed_elsewhere");
@@ -312,7 +325,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
   const target: Target = plan?.target ?? {
     url: destination.url,
     method: destination.method,
-    body: delivery.payload ?? "null",
+    body: payload ?? "null",
   };
   const creating = plan?.kind === "create";
   const sent = await attemptSend(env, delivery, target, destination, creating ? CREATE_RESPONSE_BYTES : 0);
@@ -324,7 +337,8 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
   const identityWrites: D1PreparedStatement[] = [];
   if (plan && identity && subscription) {
     // The request as it was made, so the delivery shows (and a deliver-stage replay resends) what really went out.
-    identityWrites.push(recordRequest(env.DB, deliveryId, target.body, target.url, target.method));
+    const body = await storePayload(env, deliveryId, target.body);
+    identityWrites.push(recordRequest(env.DB, deliveryId, body, target.url, target.method));
     if (plan.kind === "create") {
       const ok = decision.outcome === "sent";
       const settled = await settleCreate(

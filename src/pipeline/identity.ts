@@ -4,10 +4,11 @@ import type { DestinationRow } from "../db/destinations";
 import { getEvent } from "../db/events";
 import { getIdentity, type IdentityKey, releaseCreate, reserveCreate, storeRemoteId } from "../db/identities";
 import type { SubscriptionRow } from "../db/subscriptions";
+import { fillTemplate, isDotSegment, TemplateError } from "../lib/url-template";
 import type { Step } from "../routes/subscriptions";
 import { loadCloudEvent } from "./event-body";
-import { evaluate } from "./expressions";
-import { buildStepPayload, expressionError } from "./steps";
+import { ExpressionLimitError, evaluate, expressionError } from "./expressions";
+import { buildStepPayload } from "./steps";
 
 /** How long a delivery waits for another one that is creating the same person before it looks again. */
 export const IDENTITY_WAIT_S = 2;
@@ -72,7 +73,13 @@ export async function planIdentity(
     }
   };
   if (known?.remote_id) {
-    const url = identity.update.url.replaceAll("{remote_id}", encodeURIComponent(known.remote_id));
+    let url: string;
+    try {
+      url = fillTemplate(identity.update.url, "remote_id", known.remote_id);
+    } catch (error) {
+      if (error instanceof TemplateError) throw new IdentityError(`identity.update.url: ${error.message}`);
+      throw error;
+    }
     return {
       kind: "update",
       key,
@@ -110,10 +117,22 @@ export async function settleCreate(
       identity.remote_id,
       JSON.parse(response.body ?? ""),
     );
-  } catch {
+  } catch (error) {
+    if (error instanceof ExpressionLimitError) {
+      return {
+        statement: releaseCreate(db, key, deliveryId),
+        missing: `created, but identity.remote_id failed: ${error.message}`,
+      };
+    }
     remote = undefined;
   }
-  if (remote === undefined || remote === null || remote === "" || typeof remote === "object") {
+  if (
+    remote === undefined ||
+    remote === null ||
+    remote === "" ||
+    typeof remote === "object" ||
+    isDotSegment(String(remote))
+  ) {
     return {
       statement: releaseCreate(db, key, deliveryId),
       missing: `created, but identity.remote_id (${identity.remote_id}) found no id in the response`,

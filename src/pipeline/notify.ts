@@ -8,9 +8,12 @@ import {
 } from "../db/notifications";
 import { getSource, type SourceRow } from "../db/sources";
 import { sharedAuthContext } from "../db/tokens";
+import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
+import { assertSendable, BlockedUrlError } from "../lib/url-policy";
+import { fillTemplate, TemplateError } from "../lib/url-template";
 import { USER_AGENT } from "./deliver";
 import { publishEvents } from "./ingest";
 import type { RouteMessage } from "./messages";
@@ -66,7 +69,7 @@ async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promi
   try {
     request = await applyAuth(
       {
-        url: config.fetch.url.replaceAll("{id}", encodeURIComponent(objectId)),
+        url: fillTemplate(config.fetch.url, "id", objectId),
         method: config.fetch.method,
         headers: { accept: "application/json", "user-agent": USER_AGENT, ...config.fetch.headers },
         body: "",
@@ -75,10 +78,19 @@ async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promi
       sharedAuthContext(env, source.id),
     );
   } catch (error) {
+    if (error instanceof TemplateError)
+      return { status: null, error: error.message, retryAfter: null, permanent: true };
     if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;
     const retryable = error instanceof TokenError && error.retryable;
     const retryAfter = error instanceof TokenError ? error.retryAfter : null;
     return { status: null, error: error.message, retryAfter, permanent: !retryable };
+  }
+  try {
+    assertSendable(env, request.url);
+  } catch (error) {
+    if (error instanceof BlockedUrlError)
+      return { status: null, error: error.message, retryAfter: null, permanent: true };
+    throw error;
   }
   try {
     const response = await fetch(request.url, {
@@ -93,8 +105,17 @@ async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promi
       await response.body?.cancel();
       return { status: response.status, error: `origin answered ${response.status}`, retryAfter };
     }
+    let text: string;
     try {
-      return { status: response.status, json: await response.json(), retryAfter };
+      text = await readTextWithin(response, MAX_ORIGIN_RESPONSE_BYTES);
+    } catch (error) {
+      if (!(error instanceof ResponseTooLarge)) throw error;
+      // The same record will be as big next time: the notification ends, saying why.
+      const error_ = `the origin's record is over ${MAX_ORIGIN_RESPONSE_BYTES} bytes (1 MiB), the most one event may be`;
+      return { status: response.status, error: error_, retryAfter: null, permanent: true };
+    }
+    try {
+      return { status: response.status, json: JSON.parse(text), retryAfter };
     } catch {
       return { status: response.status, error: "origin answered with a body that is not JSON", retryAfter: null };
     }

@@ -1,12 +1,12 @@
 import { failArchiveBuild, runArchiveJob } from "../archive/build";
 import { setStatus } from "../db/deliveries";
-import { markRouteFailed } from "../db/events";
+import { markRouteFailed, unroutedAmong } from "../db/events";
 import { settleObject } from "../db/notifications";
 import { failReplay } from "../db/replays";
 import { setSyncStatus } from "../db/syncs";
 import { logStep } from "../lib/log";
 import { deliverOne } from "./deliver";
-import type { ArchiveMessage, DeliverMessage, RouteMessage } from "./messages";
+import { type ArchiveMessage, type DeliverMessage, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
 import { runNotification } from "./notify";
 import { runReplayPage } from "./replay";
 import { routeEvents } from "./route";
@@ -47,6 +47,33 @@ async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
   }
 }
 
+type EventsMessage = Extract<RouteMessage, { kind: "events" }> & {
+  /** Set on the one-event messages a dead-lettered message was split into: dead-lettering again is final. */
+  retried_alone?: true;
+};
+
+/**
+ * A route message of several events that kept failing is not a verdict on all of them: routing commits what it can
+ * and retries the rest, so the culprit may be any one. Its events still unrouted are sent again one per message, and
+ * only a one-event message that dead-letters is marked route_failed.
+ */
+async function deadLetterEvents(env: Env, message: EventsMessage, reason: string, now: number): Promise<void> {
+  if (message.event_ids.length > 1 && !message.retried_alone) {
+    const pending = await unroutedAmong(env.DB, message.event_ids);
+    for (let i = 0; i < pending.length; i += SEND_BATCH_LIMIT) {
+      await env.ROUTE_QUEUE.sendBatch(
+        pending.slice(i, i + SEND_BATCH_LIMIT).map((id) => ({
+          body: { kind: "events", event_ids: [id], retried_alone: true } satisfies EventsMessage,
+        })),
+      );
+    }
+    logStep({ stage: "dead_letter", outcome: "route_split", events: message.event_ids.length, resent: pending.length });
+    return;
+  }
+  if (message.event_ids.length) await markRouteFailed(env.DB, message.event_ids, reason, now);
+  logStep({ stage: "dead_letter", outcome: "route_failed", message: "events", event_ids: message.event_ids });
+}
+
 /** Dead letters: a message that failed every retry marks its rows so the failure is visible, not silent. */
 async function deadLetter(env: Env, queue: string, body: unknown): Promise<void> {
   const now = Date.now();
@@ -62,7 +89,7 @@ async function deadLetter(env: Env, queue: string, body: unknown): Promise<void>
       await settleObject(env.DB, message.notification_id, { status: "failed", error: reason }, now);
     else if (message.kind === "sync")
       await setSyncStatus(env.DB, message.sync_id, "failed", `${reason}; resume it to continue`, now);
-    else await markRouteFailed(env.DB, message.event_ids, reason, now);
+    else return deadLetterEvents(env, message, reason, now);
     logStep({ stage: "dead_letter", outcome: "route_failed", message: message.kind });
   } else if (queue.includes("archive") && !isUpkeep(body)) {
     const { archive_id } = body as ArchiveMessage;

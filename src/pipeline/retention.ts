@@ -10,10 +10,11 @@ import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 
 /**
- * The daily retention run: events (with their deliveries, attempts, archive membership and R2 bodies) and
- * notifications older than RETENTION_DAYS, and archives (zip and row) past their own expires_at. It works in bounded
- * chunks and stops at a budget, so no invocation hits a CPU, time or subrequest limit; what is left is handed to the
- * next pass through the `archive` queue. identities and oauth_tokens are never touched: they are state, not history.
+ * The daily retention run: events (with their deliveries, attempts, archive membership, R2 bodies and their
+ * deliveries' R2 payloads) and notifications older than RETENTION_DAYS, and archives (zip and row) past their own
+ * expires_at. It works in bounded chunks and stops at a budget, so no invocation hits a CPU, time or subrequest
+ * limit; what is left is handed to the next pass through the `archive` queue. identities and oauth_tokens are never
+ * touched: they are state, not history.
  */
 
 const DAY_MS = 86_400_000;
@@ -65,15 +66,22 @@ function idAt(prefix: "evt" | "ntf", ms: number): string {
   return newId(prefix, ms).slice(0, prefix.length + 11);
 }
 
+/** R2 deletes at most this many keys per call. */
+const R2_DELETE_LIMIT = 1000;
+
 async function deleteObjects(bucket: R2Bucket, keys: string[], what: string): Promise<number> {
-  if (!keys.length) return 0;
-  try {
-    await bucket.delete(keys);
-    return keys.length;
-  } catch (error) {
-    logStep({ stage: "retention", outcome: "r2_delete_failed", what, objects: keys.length, error: String(error) });
-    return 0;
+  let deleted = 0;
+  for (let i = 0; i < keys.length; i += R2_DELETE_LIMIT) {
+    const group = keys.slice(i, i + R2_DELETE_LIMIT);
+    try {
+      await bucket.delete(group);
+      deleted += group.length;
+    } catch (error) {
+      logStep({ stage: "retention", outcome: "r2_delete_failed", what, objects: group.length, error: String(error) });
+      return deleted;
+    }
   }
+  return deleted;
 }
 
 /** One bounded retention pass. */
@@ -126,9 +134,9 @@ export async function runRetention(
       const candidates = await deletableEvents(env.DB, window, after, chunkRows);
       if (candidates.length) chunks += 1;
       const deleted = await deleteEvents(env.DB, candidates);
-      const keys = deleted.map((event) => event.body_key).filter((key): key is string => !!key);
-      report.payloads += await deleteObjects(env.BUCKET, keys, "payloads");
-      report.events += deleted.length;
+      const keys = deleted.events.map((event) => event.body_key).filter((key): key is string => !!key);
+      report.payloads += await deleteObjects(env.BUCKET, [...keys, ...deleted.payloadKeys], "payloads");
+      report.events += deleted.events.length;
       after = candidates.at(-1)?.id ?? after;
       eventsDone = candidates.length < chunkRows;
     }

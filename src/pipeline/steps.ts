@@ -2,7 +2,7 @@ import type { NewDelivery } from "../db/deliveries";
 import type { SubscriptionRow } from "../db/subscriptions";
 import type { Step } from "../routes/subscriptions";
 import type { CloudEvent } from "./cloudevent";
-import { evaluate } from "./expressions";
+import { evaluate, evaluateJson, expressionError } from "./expressions";
 
 export interface DeliveryContext {
   event: CloudEvent;
@@ -10,6 +10,13 @@ export interface DeliveryContext {
   generation: string;
   chain: boolean;
   now: number;
+}
+
+/** `last_error` says why in a sentence; an error that quotes a huge value is cut, so the row always fits. */
+const LAST_ERROR_CHARS = 2000;
+
+export function boundedError(text: string): string {
+  return text.length > LAST_ERROR_CHARS ? `${text.slice(0, LAST_ERROR_CHARS)}… (cut)` : text;
 }
 
 export function stepsOf(subscription: SubscriptionRow): Step[] {
@@ -37,19 +44,46 @@ export async function buildStepPayload(
   const step = stepsOf(subscription)[stepIndex];
   if (!step?.transform) return JSON.stringify(event);
   const key = `${subscription.id}:${subscription.version}:step${stepIndex}`;
-  const output = await evaluate(key, step.transform, event, { remote_id: remoteId });
+  const output = await evaluateJson(key, step.transform, event, { remote_id: remoteId });
   if (output === undefined) throw new Error("the transform produced no output");
-  return JSON.stringify(output);
+  return output;
 }
 
-export function expressionError(error: unknown): string {
-  const { message: text, position } = error as { message?: string; position?: number };
-  return `${text ?? String(error)}${position !== undefined ? ` (position ${position})` : ""}`;
+function base(context: DeliveryContext, id: string, stepIndex: number, destinationId: string | null) {
+  return {
+    id,
+    event_id: context.event.id,
+    subscription_id: context.subscription.id,
+    subscriber_id: context.subscription.subscriber_id,
+    destination_id: destinationId,
+    step: stepIndex,
+    generation: context.generation,
+    chain: context.chain ? 1 : 0,
+    created_at: context.now,
+    updated_at: context.now,
+  };
+}
+
+/** A row that tells the operator why nothing was sent: `skipped` (filtered out) or `dead` (with the reason). */
+function unsent(
+  context: DeliveryContext,
+  id: string,
+  destinationId: string | null,
+  status: "skipped" | "dead",
+  reason: string,
+): NewDelivery {
+  return {
+    ...base(context, id, 0, destinationId),
+    status,
+    payload: null,
+    next_attempt_at: null,
+    last_error: boundedError(reason),
+  };
 }
 
 /**
  * The delivery row for step `stepIndex` of an event: `ready` with its payload built, or `dead` when the transform
- * fails (so the operator sees why) — never a silent drop.
+ * fails or passes a limit (so the operator sees why) — never a silent drop.
  */
 export async function newStepDelivery(
   context: DeliveryContext,
@@ -58,73 +92,43 @@ export async function newStepDelivery(
 ): Promise<NewDelivery | null> {
   const step = stepsOf(context.subscription)[stepIndex];
   if (!step) return null;
-  const base = {
-    id,
-    event_id: context.event.id,
-    subscription_id: context.subscription.id,
-    subscriber_id: context.subscription.subscriber_id,
-    destination_id: step.destination_id,
-    step: stepIndex,
-    generation: context.generation,
-    chain: context.chain ? 1 : 0,
-    created_at: context.now,
-    updated_at: context.now,
-  };
+  const row = base(context, id, stepIndex, step.destination_id);
   try {
     const payload = await buildStepPayload(context.subscription, stepIndex, context.event);
-    return { ...base, status: "ready", payload, next_attempt_at: context.now, last_error: null };
+    return { ...row, status: "ready", payload, next_attempt_at: context.now, last_error: null };
   } catch (error) {
     return {
-      ...base,
+      ...row,
       status: "dead",
       payload: null,
       next_attempt_at: null,
-      last_error: `transform failed: ${expressionError(error)}`,
+      last_error: boundedError(`transform failed: ${expressionError(error)}`),
     };
   }
 }
 
-/** What routing makes of one event for one subscription: nothing, a `skipped` row, or the first step. */
+/**
+ * What routing makes of one event for one subscription: nothing, a `skipped` row, or the first step. It never
+ * throws: whatever goes wrong for this pair (a filter, a transform, a limit, a broken stored config) becomes this
+ * pair's `dead` row, and every other pair of the batch is routed as usual.
+ */
 export async function routeOne(context: DeliveryContext, newDeliveryId: () => string): Promise<NewDelivery | null> {
   const { subscription, event } = context;
-  if (!matchesType(subscription, event.type)) return null;
-  const steps = stepsOf(subscription);
-  if (!steps.length) return null;
-  let passes: boolean;
+  let destinationId: string | null = null;
   try {
-    passes = await passesFilter(subscription, event);
+    if (!matchesType(subscription, event.type)) return null;
+    const steps = stepsOf(subscription);
+    if (!steps.length) return null;
+    destinationId = steps[0].destination_id;
+    let passes: boolean;
+    try {
+      passes = await passesFilter(subscription, event);
+    } catch (error) {
+      return unsent(context, newDeliveryId(), destinationId, "dead", `filter failed: ${expressionError(error)}`);
+    }
+    if (!passes) return unsent(context, newDeliveryId(), destinationId, "skipped", "filtered out");
+    return await newStepDelivery(context, 0, newDeliveryId());
   } catch (error) {
-    return {
-      ...(await skeleton(context, newDeliveryId(), steps[0].destination_id)),
-      status: "dead",
-      last_error: `filter failed: ${expressionError(error)}`,
-    };
+    return unsent(context, newDeliveryId(), destinationId, "dead", `routing failed: ${String(error)}`);
   }
-  if (!passes) {
-    return {
-      ...(await skeleton(context, newDeliveryId(), steps[0].destination_id)),
-      status: "skipped",
-      last_error: "filtered out",
-    };
-  }
-  return newStepDelivery(context, 0, newDeliveryId());
-}
-
-async function skeleton(context: DeliveryContext, id: string, destinationId: string): Promise<NewDelivery> {
-  return {
-    id,
-    event_id: context.event.id,
-    subscription_id: context.subscription.id,
-    subscriber_id: context.subscription.subscriber_id,
-    destination_id: destinationId,
-    step: 0,
-    generation: context.generation,
-    chain: context.chain ? 1 : 0,
-    status: "skipped",
-    payload: null,
-    next_attempt_at: null,
-    last_error: null,
-    created_at: context.now,
-    updated_at: context.now,
-  };
 }

@@ -1,6 +1,6 @@
 import { stalledArchiveIds, touchArchives } from "../db/archives";
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
-import { unroutedEventIds } from "../db/events";
+import { markEventsSwept, type UnroutedEvent, unroutedEventsToRing } from "../db/lost-work";
 import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
 import { stalledSyncIds, touchSync } from "../db/syncs";
 import { logStep } from "../lib/log";
@@ -11,6 +11,28 @@ const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
 const RESWEEP_AFTER_MS = 5 * 60 * 1000;
 const EVENTS_PER_MESSAGE = 100;
+
+type EventsMessage = Extract<RouteMessage, { kind: "events" }>;
+
+/**
+ * One message per source, at most EVENTS_PER_MESSAGE ids each: a route message succeeds or fails as a whole, so one
+ * publisher's bad event must never share a message with another publisher's events.
+ */
+export function routeMessagesBySource(events: UnroutedEvent[]): EventsMessage[] {
+  const bySource = new Map<string, string[]>();
+  for (const event of events) {
+    const ids = bySource.get(event.source_id) ?? [];
+    ids.push(event.id);
+    bySource.set(event.source_id, ids);
+  }
+  const messages: EventsMessage[] = [];
+  for (const ids of bySource.values()) {
+    for (let i = 0; i < ids.length; i += EVENTS_PER_MESSAGE) {
+      messages.push({ kind: "events", event_ids: ids.slice(i, i + EVENTS_PER_MESSAGE) });
+    }
+  }
+  return messages;
+}
 
 /**
  * D1 is the ledger: events not yet routed, and deliveries and notifications past due with no live lease are handed to the queues
@@ -26,14 +48,18 @@ export async function sweepDue(
   let deliveries = 0;
   let notifications = 0;
   try {
-    const eventIds = await unroutedEventIds(env.DB, now - graceMs, SWEEP_LIMIT);
-    for (let i = 0; i < eventIds.length; i += EVENTS_PER_MESSAGE) {
-      const group = eventIds.slice(i, i + EVENTS_PER_MESSAGE);
-      await env.ROUTE_QUEUE.send({ kind: "events", event_ids: group } satisfies RouteMessage);
-      events += group.length;
+    const unrouted = await unroutedEventsToRing(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, SWEEP_LIMIT);
+    const messages = routeMessagesBySource(unrouted);
+    // Marked swept only once their doorbell is really in the queue, like deliveries below.
+    for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
+      const group = messages.slice(i, i + SEND_BATCH_LIMIT);
+      await env.ROUTE_QUEUE.sendBatch(group.map((body) => ({ body })));
+      const ids = group.flatMap((message) => message.event_ids);
+      await markEventsSwept(env.DB, ids, now);
+      events += ids.length;
     }
     const deliveryIds = await lostDeliveryIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
-    // Marked swept only once their doorbell is really in the queue: a failed send leaves them for the next sweep.
+    // A failed send leaves them unmarked, for the next sweep.
     for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_LIMIT) {
       const group = deliveryIds.slice(i, i + SEND_BATCH_LIMIT);
       await enqueueDeliveries(env, group);

@@ -3,8 +3,10 @@ import { syncSecret, unsealJson } from "../auth/sealed";
 import { getSource } from "../db/sources";
 import { advanceSync, getSync, type SyncRow, setSyncStatus } from "../db/syncs";
 import { sharedAuthContext } from "../db/tokens";
+import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
+import { assertSendable, BlockedUrlError } from "../lib/url-policy";
 import type { Auth } from "../routes/schemas";
 import { USER_AGENT } from "./deliver";
 import { evaluate } from "./expressions";
@@ -57,6 +59,11 @@ async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: st
   ).catch((error) => {
     throw error instanceof TokenError && error.retryable ? new RetryableSyncError(error.message) : error;
   });
+  try {
+    assertSendable(env, request.url);
+  } catch (error) {
+    throw error instanceof BlockedUrlError ? new Problem(422, "Refused", error.message) : error;
+  }
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -74,8 +81,15 @@ async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: st
       ? new RetryableSyncError(message)
       : new Problem(response.status, "Origin error", message);
   }
+  let text: string;
   try {
-    return await response.json();
+    text = await readTextWithin(response, MAX_ORIGIN_RESPONSE_BYTES);
+  } catch (error) {
+    if (!(error instanceof ResponseTooLarge)) throw new RetryableSyncError(`origin list endpoint: ${String(error)}`);
+    throw new Problem(502, "Origin error", `origin list page is over ${MAX_ORIGIN_RESPONSE_BYTES} bytes (1 MiB)`);
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new Problem(502, "Origin error", "origin list endpoint answered a body that is not JSON");
   }

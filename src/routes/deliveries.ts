@@ -4,6 +4,7 @@ import { getDestination } from "../db/destinations";
 import { Problem } from "../lib/problem";
 import { redactText } from "../lib/redact";
 import { iso } from "../lib/time";
+import { loadPayload } from "../pipeline/delivery-payload";
 import { enqueueDeliveries } from "../pipeline/messages";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
@@ -105,12 +106,15 @@ export const deliveries = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = requireFound(await getDelivery(c.env.DB, id), "delivery");
-      const attempts = await listAttempts(c.env.DB, id);
+      const [attempts, payload] = await Promise.all([
+        listAttempts(c.env.DB, id),
+        row.payload === null && row.payload_key === null ? null : loadPayload(c.env, row),
+      ]);
       return c.json(
         {
           ...presentDelivery(row),
           attempt_count: row.attempts,
-          payload: row.payload === null ? null : JSON.parse(row.payload),
+          payload: payload === null ? null : JSON.parse(payload),
           attempts: attempts.map((attempt) => ({
             n: attempt.n,
             at: iso(attempt.at)!,
@@ -137,7 +141,8 @@ export const deliveries = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = requireFound(await getDelivery(c.env.DB, id), "delivery");
-      if (row.payload === null) throw new Problem(409, "Conflict", `a ${row.status} delivery has no payload to send`);
+      if (row.payload === null && row.payload_key === null)
+        throw new Problem(409, "Conflict", `a ${row.status} delivery has no payload to send`);
       const destination = row.destination_id ? await getDestination(c.env.DB, row.destination_id) : null;
       if (!destination) throw new Problem(409, "Conflict", "the destination of this delivery was deleted");
       if (destination.disabled_at !== null) {

@@ -3,6 +3,7 @@ import { type IdentityRow, listIdentities, upsertIdentities } from "../db/identi
 import { getSubscriber } from "../db/subscribers";
 import { decodeJsonCursor, encodeJsonCursor } from "../lib/cursor";
 import { iso } from "../lib/time";
+import { isDotSegment } from "../lib/url-template";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
 import { Id, ListQuery, listOf } from "./schemas";
@@ -10,7 +11,12 @@ import { Id, ListQuery, listOf } from "./schemas";
 const Key = z.string().min(1).max(256);
 
 const Identity = z
-  .object({ namespace: Key, local_id: Key, remote_id: Key })
+  .object({
+    namespace: Key,
+    local_id: Key,
+    // It fills update.url's {remote_id}: `..` there would send updates to the CRM's parent resource.
+    remote_id: Key.refine((id) => !isDotSegment(id), "must not be . or .. (a path segment of its own)"),
+  })
   .openapi("Identity", { description: "the subscriber's id (remote_id) for an origin id (local_id)" });
 
 const Params = z.object({ id: Id("sub") });

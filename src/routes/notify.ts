@@ -3,13 +3,17 @@ import type { Context } from "hono";
 import { sha256Hex } from "../auth/secrets";
 import { getSourceByNotifyHash } from "../db/sources";
 import { fieldErrors, invalid, Problem } from "../lib/problem";
+import { isDotSegment } from "../lib/url-template";
 import { acceptNotification } from "../pipeline/notify";
 import { guardInbound } from "./inbound-guard";
 import type { AppEnv } from "./router";
 import { newRouter } from "./router";
-import { errorResponses } from "./schemas";
+import { errorResponses, ProblemSchema } from "./schemas";
 
-const ObjectId = z.union([z.string().trim().min(1).max(256), z.number().int().transform(String)]);
+const ObjectId = z
+  .union([z.string().trim().min(1).max(256), z.number().int().transform(String)])
+  // `..` in the fetch URL's {id} would fetch the origin's parent resource with the source's credentials.
+  .refine((id) => !isDotSegment(id), "must not be . or .. (a path segment of its own)");
 const Body = z.object({ id: ObjectId });
 
 /** The id comes from ?id=, a JSON body or a form body: whatever the origin platform can send. */
@@ -39,6 +43,21 @@ function readId(c: Context<AppEnv>, raw: Uint8Array): string {
   return parsed.data.id;
 }
 
+/** The period of NOTIFY_LIMITER (wrangler.toml): waiting this long always reaches a fresh window. */
+const NOTIFY_LIMIT_PERIOD_S = 60;
+
+async function limitRate(env: Env, sourceId: string): Promise<void> {
+  const { success } = await env.NOTIFY_LIMITER.limit({ key: sourceId });
+  if (success) return;
+  const problem = new Problem(
+    429,
+    "Too Many Requests",
+    `this notify URL is over its rate limit; call again in ${NOTIFY_LIMIT_PERIOD_S} s (nothing was stored)`,
+  );
+  problem.headers["retry-after"] = String(NOTIFY_LIMIT_PERIOD_S);
+  throw problem;
+}
+
 export const notify = newRouter();
 
 for (const method of ["get", "post"] as const) {
@@ -64,6 +83,10 @@ for (const method of ["get", "post"] as const) {
     responses: {
       202: { description: "accepted", content: { "application/json": { schema: z.object({ id: z.string() }) } } },
       ...errorResponses,
+      429: {
+        description: "over the source's notify rate limit (600 a minute); Retry-After says when to call again",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
     },
   });
 }
@@ -76,5 +99,7 @@ notify.on(["GET", "POST"], "/v1/notify/:token", async (c) => {
   await guardInbound(c.env, source, c.req.raw, raw);
   const objectId = readId(c, raw);
   if (!source.fetch_config) throw new Problem(409, "Conflict", "this source has no fetch configuration to resolve ids");
+  // Counted once the call is authentic and complete, so forged calls cannot use up the origin's own allowance.
+  await limitRate(c.env, source.id);
   return c.json({ id: await acceptNotification(c.env, source, objectId) }, 202);
 });

@@ -1,31 +1,45 @@
 import { z } from "@hono/zod-openapi";
-import { countDeliveries, type DeliveryFilters } from "../db/deliveries";
 import { getDestination } from "../db/destinations";
-import { countEvents } from "../db/events";
+import { countReplayDeliveries, countReplayEvents, type ReplayCriteria } from "../db/replay-queries";
 import { getReplay, insertReplay, type ReplayRow } from "../db/replays";
 import { newId } from "../lib/ids";
 import { invalid } from "../lib/problem";
-import { iso } from "../lib/time";
+import { iso, parseTime } from "../lib/time";
 import type { RouteMessage } from "../pipeline/messages";
-import { deliveryFilters, eventFilters, type ReplayCriteria } from "../pipeline/replay";
 import { DeliveryStatus } from "./deliveries";
-import { TimeQuery, timeRange } from "./events";
+import { TimeQuery } from "./events";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
 import { Id } from "./schemas";
 
 const ReplayInput = z
   .object({
-    from: TimeQuery,
-    to: TimeQuery,
-    source_id: Id("src").optional(),
+    from: TimeQuery.openapi({
+      description: "stage route: events received from then on; stage deliver: deliveries created from then on",
+    }),
+    to: TimeQuery.openapi({ description: "exclusive end of the same window; at most the time of the request" }),
+    source_id: Id("src").optional().openapi({ description: "events of this source (a delivery's is its event's)" }),
     subscriber_id: Id("sub").optional(),
     subscription_id: Id("sbn").optional(),
-    event_types: z.array(z.string().min(1).max(200)).max(100).optional(),
-    status: DeliveryStatus.optional(),
+    event_types: z
+      .array(z.string().min(1).max(200))
+      .max(100)
+      .optional()
+      .openapi({ description: "events of these types (a delivery's is its event's)" }),
+    status: DeliveryStatus.optional().openapi({
+      description:
+        "stage deliver: deliveries in this status (without it, finished ones only: not pending, ready or retrying); " +
+        "stage route: events with a delivery in this status, of the given subscriber or subscription",
+    }),
+    include_copies: z.boolean().optional().openapi({
+      description: "stage deliver: also resend the copies earlier replays made (default false: originals only)",
+    }),
     stage: z.enum(["route", "deliver"]),
-    destination_id: Id("dst").optional(),
+    destination_id: Id("dst")
+      .optional()
+      .openapi({ description: "stage deliver: send the copies here instead; it never widens what matches" }),
   })
+  .strict()
   .openapi("ReplayInput");
 
 const Replay = z
@@ -33,7 +47,9 @@ const Replay = z
     id: z.string(),
     stage: z.enum(["route", "deliver"]),
     status: z.enum(["running", "completed", "failed"]),
-    matched: z.number(),
+    matched: z
+      .number()
+      .openapi({ description: "stage route: events to route again; stage deliver: deliveries to copy" }),
     processed: z.number(),
     created: z.number().openapi({ description: "deliveries created so far" }),
     criteria: z.record(z.string(), z.unknown()),
@@ -59,10 +75,29 @@ function present(row: ReplayRow) {
   };
 }
 
+type Input = z.infer<typeof ReplayInput>;
+
+/** A criterion the stage cannot apply is refused, never dropped. */
+function checkStage(input: Input): void {
+  if (input.stage === "deliver") return;
+  for (const field of ["destination_id", "include_copies"] as const) {
+    if (input[field]) throw invalid([{ path: `/${field}`, message: "only applies to stage deliver" }]);
+  }
+}
+
+function timeWindow(input: Input, now: number): { from?: number; to: number } {
+  const from = input.from === undefined ? undefined : parseTime(input.from)!;
+  const to = input.to === undefined ? undefined : parseTime(input.to)!;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw invalid([{ path: "/to", message: "must not be before from" }]);
+  }
+  // Work created by the replay itself must not be replayed again: the window ends now.
+  return { from, to: Math.min(to ?? now + 1, now + 1) };
+}
+
 /** A deliver-stage replay into another destination must stay within the subscriber it resends for. */
-async function checkDestination(env: Env, input: z.infer<typeof ReplayInput>): Promise<void> {
+async function checkDestination(env: Env, input: Input): Promise<void> {
   if (!input.destination_id) return;
-  if (input.stage !== "deliver") throw invalid([{ path: "/destination_id", message: "only applies to stage deliver" }]);
   if (!input.subscriber_id) throw invalid([{ path: "/subscriber_id", message: "is required with destination_id" }]);
   const destination = await getDestination(env.DB, input.destination_id);
   if (destination?.subscriber_id !== input.subscriber_id) {
@@ -79,29 +114,34 @@ export const replays = newRouter()
       summary: "Replay events through routing again, or resend built payloads (optionally to another destination)",
       body: ReplayInput,
       status: 202,
-      response: z.object({ id: z.string(), matched: z.number() }),
+      response: z.object({
+        id: z.string(),
+        matched: z
+          .number()
+          .openapi({ description: "what the replay will run: events (route) or deliveries (deliver)" }),
+      }),
     }),
     async (c) => {
       const input = c.req.valid("json");
+      checkStage(input);
       await checkDestination(c.env, input);
       const now = Date.now();
-      const { from, to } = timeRange(input);
-      // Work created by the replay itself must not be replayed again: the window ends now.
       const criteria: ReplayCriteria = {
-        from,
-        to: Math.min(to ?? now + 1, now + 1),
+        ...timeWindow(input, now),
         source_id: input.source_id,
         subscriber_id: input.subscriber_id,
         subscription_id: input.subscription_id,
         event_types: input.event_types,
         status: input.status,
         destination_id: input.destination_id,
+        include_copies: input.include_copies,
       };
+      const id = newId("rpl", now);
+      // Counted by the conditions the pages walk, so `matched` is what the replay really routes or sends.
       const matched =
         input.stage === "route"
-          ? await countEvents(c.env.DB, eventFilters(criteria))
-          : await countDeliveries(c.env.DB, { ...deliveryFilters(criteria) } satisfies DeliveryFilters);
-      const id = newId("rpl", now);
+          ? await countReplayEvents(c.env.DB, criteria)
+          : await countReplayDeliveries(c.env.DB, criteria, id);
       await insertReplay(c.env.DB, {
         id,
         stage: input.stage,

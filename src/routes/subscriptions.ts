@@ -14,7 +14,7 @@ import { newId } from "../lib/ids";
 import { type FieldError, invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
-import { checkExpression } from "../pipeline/expressions";
+import { checkExpressionRuns } from "../pipeline/expressions";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
 import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
@@ -92,22 +92,25 @@ function present(row: SubscriptionRow) {
   };
 }
 
-/** Everything a saved subscription must be able to run: compiled JSONata, steps to the subscriber's own destinations. */
+/**
+ * Everything a saved subscription must be able to run: JSONata that compiles, has no runaway regex and stays within
+ * the pipeline's limits on a sample event; steps to the subscriber's own destinations.
+ */
 async function validateSubscription(
   env: Env,
   subscriberId: string,
   fields: { filter?: string | null; archive: boolean; steps: Step[] },
 ): Promise<void> {
   const errors: FieldError[] = [];
-  const compiled = [
-    checkExpression("/filter", fields.filter),
+  const checked = await Promise.all([
+    checkExpressionRuns("/filter", fields.filter),
     ...fields.steps.flatMap((step, i) => [
-      checkExpression(`/steps/${i}/transform`, step.transform),
-      checkExpression(`/steps/${i}/identity/local_id`, step.identity?.local_id),
-      checkExpression(`/steps/${i}/identity/remote_id`, step.identity?.remote_id),
+      checkExpressionRuns(`/steps/${i}/transform`, step.transform, "output"),
+      checkExpressionRuns(`/steps/${i}/identity/local_id`, step.identity?.local_id),
+      checkExpressionRuns(`/steps/${i}/identity/remote_id`, step.identity?.remote_id),
     ]),
-  ];
-  for (const error of compiled) if (error) errors.push(error);
+  ]);
+  for (const error of checked) if (error) errors.push(error);
   if (!fields.steps.length && !fields.archive) {
     errors.push({ path: "/steps", message: "must have at least one step unless archive is true" });
   }

@@ -7,7 +7,7 @@ import { movesOrigin } from "../lib/origin";
 import { type FieldError, invalid, Problem } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
-import { checkExpression } from "../pipeline/expressions";
+import { checkExpressionRuns } from "../pipeline/expressions";
 import type { RouteMessage } from "../pipeline/messages";
 import { sourceConfig } from "../pipeline/source-config";
 import type { SyncConfig } from "../pipeline/sync";
@@ -101,11 +101,11 @@ export const syncs = newRouter()
       const source = requireFound(await getSource(c.env.DB, id), "source");
       const config = await sourceConfig(c.env, source);
       const errors: FieldError[] = [];
-      for (const error of [
-        checkExpression("/items", input.items),
-        checkExpression("/id", input.id),
-        input.pagination.type === "cursor" ? checkExpression("/pagination/next", input.pagination.next) : null,
-      ]) {
+      for (const error of await Promise.all([
+        checkExpressionRuns("/items", input.items),
+        checkExpressionRuns("/id", input.id),
+        input.pagination.type === "cursor" ? checkExpressionRuns("/pagination/next", input.pagination.next) : null,
+      ])) {
         if (error) errors.push(error);
       }
       const eventType = input.event_type ?? config.fetch?.event_type;

@@ -192,13 +192,22 @@ describe("archive-ready notification", () => {
   });
 
   it("pings HEARTBEAT_URL with a GET, and never throws when it fails", async () => {
+    const local = { ALLOW_INSECURE_URLS: "true", PUBLIC_BASE_URL: "" };
     const mailbox = unique("heartbeat");
-    expect(await pingHeartbeat({ HEARTBEAT_URL: `${sinkUrl()}/hooks/${mailbox}` })).toBe(true);
+    expect(await pingHeartbeat({ ...local, HEARTBEAT_URL: `${sinkUrl()}/hooks/${mailbox}` })).toBe(true);
     const [ping] = await sinkRequests(mailbox);
     expect(ping.method).toBe("GET");
-    expect(await pingHeartbeat({ HEARTBEAT_URL: "" })).toBe(false);
+    expect(await pingHeartbeat({ ...local, HEARTBEAT_URL: "" })).toBe(false);
     const down = unique("heartbeat");
     await sinkConfigure(down, { otherwise: { status: 500 } });
-    expect(await pingHeartbeat({ HEARTBEAT_URL: `${sinkUrl()}/hooks/${down}` })).toBe(false);
+    expect(await pingHeartbeat({ ...local, HEARTBEAT_URL: `${sinkUrl()}/hooks/${down}` })).toBe(false);
+  });
+
+  it("does not ping a HEARTBEAT_URL the outbound policy refuses", async () => {
+    const mailbox = unique("heartbeat");
+    const production = { ALLOW_INSECURE_URLS: "false", PUBLIC_BASE_URL: "https://relay.example" };
+    expect(await pingHeartbeat({ ...production, HEARTBEAT_URL: `${sinkUrl()}/hooks/${mailbox}` })).toBe(false);
+    expect(await pingHeartbeat({ ...production, HEARTBEAT_URL: "https://169.254.169.254/latest" })).toBe(false);
+    expect(await sinkRequests(mailbox)).toEqual([]);
   });
 });
