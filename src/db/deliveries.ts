@@ -338,32 +338,3 @@ export async function listDeliveries(
     .all<DeliveryRow>();
   return toPage(results, limit);
 }
-
-export async function countDeliveries(db: D1Database, filters: DeliveryFilters): Promise<number> {
-  const { where, params } = deliveryWhere(filters);
-  const row = await db
-    .prepare(`SELECT count(*) AS n FROM deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`)
-    .bind(...params)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-/** Oldest first after `afterId`, only deliveries that carry a built payload: what a deliver-stage replay resends. */
-export async function deliveriesPage(
-  db: D1Database,
-  filters: DeliveryFilters,
-  afterId: string | null,
-  limit: number,
-): Promise<DeliveryRow[]> {
-  const { where, params } = deliveryWhere(filters);
-  where.push("payload IS NOT NULL");
-  if (afterId) {
-    where.push("id > ?");
-    params.push(afterId);
-  }
-  const { results } = await db
-    .prepare(`SELECT * FROM deliveries WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`)
-    .bind(...params, limit)
-    .all<DeliveryRow>();
-  return results;
-}

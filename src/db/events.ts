@@ -105,14 +105,6 @@ export async function markRouteFailed(db: D1Database, ids: string[], error: stri
   );
 }
 
-export async function unroutedEventIds(db: D1Database, receivedBefore: number, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM events WHERE routed_at IS NULL AND received_at <= ? ORDER BY received_at LIMIT ?")
-    .bind(receivedBefore, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
 export interface EventFilters {
   source_id?: string;
   type?: string;
@@ -173,23 +165,4 @@ export async function countEvents(db: D1Database, filters: EventFilters): Promis
     .bind(...params)
     .first<{ n: number }>();
   return row?.n ?? 0;
-}
-
-/** Oldest first, after `afterId`: the keyset pages a replay walks through. */
-export async function eventIdsPage(
-  db: D1Database,
-  filters: EventFilters,
-  afterId: string | null,
-  limit: number,
-): Promise<string[]> {
-  const { where, params } = eventWhere(filters);
-  if (afterId) {
-    where.push("id > ?");
-    params.push(afterId);
-  }
-  const { results } = await db
-    .prepare(`SELECT id FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`)
-    .bind(...params, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
 }

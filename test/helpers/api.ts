@@ -79,6 +79,18 @@ export async function eventually<T>(
   }
 }
 
+/** The event's first delivery once its status is one `wanted` accepts (by default: a final one), polled. */
+export async function deliveryOf(
+  eventId: string,
+  wanted: (status: string) => boolean = (s) => ["sent", "dead", "held", "skipped"].includes(s),
+) {
+  return eventually(async () => {
+    const event = await api("GET", `/v1/admin/events/${eventId}`);
+    const delivery = event.body.deliveries?.[0];
+    return delivery && wanted(delivery.status) ? delivery : null;
+  }, 25_000);
+}
+
 /** A source, a subscriber, one destination on the sink and a subscription: the smallest working tenant. */
 export async function tenant(
   options: {

@@ -5,21 +5,10 @@ import { insertDeliveries } from "../../src/db/deliveries";
 import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import { publishEvents } from "../../src/pipeline/ingest";
-import { api, eventually, sinkConfigure, sinkRequests, tenant } from "../helpers/api";
+import { api, deliveryOf, eventually, sinkConfigure, sinkRequests, tenant } from "../helpers/api";
 
 type Tenant = Awaited<ReturnType<typeof tenant>>;
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue" | "scheduled">>;
-
-async function deliveryOf(
-  eventId: string,
-  wanted: (status: string) => boolean = (s) => ["sent", "dead", "held", "skipped"].includes(s),
-) {
-  return eventually(async () => {
-    const event = await api("GET", `/v1/admin/events/${eventId}`);
-    const delivery = event.body.deliveries?.[0];
-    return delivery && wanted(delivery.status) ? delivery : null;
-  }, 25_000);
-}
 
 async function publishOne(t: Tenant, data: unknown = { n: 1 }) {
   const res = await t.publish({ type: "courseCompletion", data });

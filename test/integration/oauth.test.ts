@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyAuth, type CachedToken, forgetCredentials, memoryTokenCache, TokenError } from "../../src/auth/outbound";
 import {
   api,
-  eventually,
+  deliveryOf,
   type RecordedRequest,
   sinkConfigure,
   sinkRequests,
@@ -18,14 +18,6 @@ interface Attempt {
   n: number;
   status_code: number | null;
   error: string | null;
-}
-
-async function deliveryOf(eventId: string, wanted: (status: string) => boolean) {
-  return eventually(async () => {
-    const event = await api("GET", `/v1/admin/events/${eventId}`);
-    const delivery = event.body.deliveries?.[0];
-    return delivery && wanted(delivery.status) ? delivery : null;
-  }, 25_000);
 }
 
 async function attemptsOf(deliveryId: string): Promise<Attempt[]> {

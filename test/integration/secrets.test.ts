@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import app from "../../src/app";
-import { api, BASE, eventually, sinkConfigure, sinkRequests, sinkUrl, tenant, unique } from "../helpers/api";
+import { api, BASE, deliveryOf, sinkConfigure, sinkRequests, sinkUrl, tenant, unique } from "../helpers/api";
 
 const ADMIN = { authorization: "Bearer test-admin-token", "content-type": "application/json" };
 const NEXT_KEY = "q1Xb7VnR3kLz9TfW2cYh5MdP8sGj4AeU6oIw0NxEtBQ=";
@@ -22,14 +22,6 @@ function withEnv(overrides: Partial<Env>) {
     );
     return { status: res.status, body: (await res.json()) as any };
   };
-}
-
-async function deliveryOf(eventId: string, wanted: (status: string) => boolean) {
-  return eventually(async () => {
-    const event = await api("GET", `/v1/admin/events/${eventId}`);
-    const delivery = event.body.deliveries?.[0];
-    return delivery && wanted(delivery.status) ? delivery : null;
-  }, 25_000);
 }
 
 describe("secrets at rest", () => {
