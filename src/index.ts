@@ -1,5 +1,7 @@
 import app from "./app";
 import { assertConfigured } from "./lib/keys";
+import { logStep } from "./lib/log";
+import { isolateCounters, meteredEnv } from "./lib/metered";
 import { handleScheduled } from "./pipeline/cron";
 import { handleQueue } from "./pipeline/queues";
 
@@ -8,7 +10,21 @@ export default {
   fetch: app.fetch,
   queue: async (batch, env) => {
     assertConfigured(env);
-    await handleQueue(batch, env);
+    const started = Date.now();
+    const decrypts = isolateCounters.decrypts;
+    const { env: metered, meter } = meteredEnv(env);
+    try {
+      await handleQueue(batch, metered);
+    } finally {
+      logStep({
+        stage: batch.queue,
+        outcome: "invocation",
+        messages: batch.messages.length,
+        ...meter,
+        decrypts: isolateCounters.decrypts - decrypts,
+        duration_ms: Date.now() - started,
+      });
+    }
   },
   scheduled: async (controller, env) => {
     assertConfigured(env);

@@ -1,5 +1,6 @@
 import { fromBase64, toBase64, utf8 } from "../lib/encoding";
 import { keyBytes, splitKeys } from "../lib/keys";
+import { isolateCounters } from "../lib/metered";
 import { sha256Hex } from "./secrets";
 
 /**
@@ -100,6 +101,7 @@ async function openWith(key: CryptoKey, bytes: Uint8Array, additionalData?: Uint
 }
 
 export async function unseal(setting: string, binding: Binding, sealed: string): Promise<string> {
+  isolateCounters.decrypts += 1;
   const keys = await ring(setting);
   const where = `${binding.table}.${binding.field} of ${binding.id}`;
   try {
