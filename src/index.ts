@@ -1,9 +1,9 @@
 import app from "./app";
+import { handleScheduled } from "./jobs/cron";
+import { handleQueue } from "./jobs/queue";
 import { assertConfigured } from "./lib/keys";
 import { logStep } from "./lib/log";
 import { isolateCounters, meteredEnv } from "./lib/metered";
-import { handleScheduled } from "./pipeline/cron";
-import { handleQueue } from "./pipeline/queues";
 
 // Requests check the keys in app.ts (a 503 problem); queue and cron work refuses to start without fit keys.
 export default {

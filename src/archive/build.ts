@@ -15,10 +15,10 @@ import {
 } from "../db/archives";
 import { getSubscriber } from "../db/subscribers";
 import { chunk } from "../db/util";
+import { DEFAULT_RETENTION_DAYS, type StoredArchiveSettings } from "../domain/archive-settings";
+import type { ArchiveMessage } from "../domain/messages";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
-import { announceArchive, pingHeartbeat } from "../pipeline/archive-ready";
-import type { ArchiveMessage } from "../pipeline/messages";
 import {
   advanceBuild,
   type BuildContext,
@@ -30,8 +30,6 @@ import {
 } from "./builder";
 import { ColumnUnion } from "./csv";
 import { R2Scratch, R2ZipTarget, scratchPrefix } from "./multipart";
-import type { ArchiveFormat } from "./names";
-import { type ArchiveConfig, archiveConfig, DEFAULT_RETENTION_DAYS } from "./schedule";
 
 /**
  * One job works this long (wall time, which bounds CPU time) before it checkpoints and hands over to the next job,
@@ -119,11 +117,11 @@ function buildContext(
   env: Env,
   archive: ArchiveRow,
   saved: BuildState | null,
-  config: ArchiveConfig,
+  config: StoredArchiveSettings,
   options: ArchiveJobOptions,
 ) {
   return {
-    format: archive.format as ArchiveFormat,
+    format: archive.format,
     csvEscapeFormulas: config.csv_escape_formulas ?? true,
     meta: {
       subscriber_id: archive.subscriber_id,
@@ -155,8 +153,8 @@ async function enqueue(env: Env, archiveId: string, delaySeconds = 0): Promise<v
 
 /**
  * One `archive` job: claims the archive (a duplicate job finds it held or done and does nothing), builds from the
- * start or from its checkpoint until done or out of budget, then records it ready — or saves the checkpoint and
- * enqueues the next job. An error lets go of the claim and rethrows, so the queue retries from the last checkpoint;
+ * start or from its checkpoint until done or out of budget, then records it ready (announcing it is the caller's,
+ * pipeline/archive-job.ts) — or saves the checkpoint and enqueues the next job. An error lets go of the claim and rethrows, so the queue retries from the last checkpoint;
  * after the last retry the dead-letter consumer marks the archive failed.
  */
 export async function runArchiveJob(
@@ -199,16 +197,16 @@ export async function runArchiveJob(
     log("skipped", { status: "claimed by another job" });
     return "skipped";
   }
-  const saved = claimed.checkpoint ? (JSON.parse(claimed.checkpoint) as BuildState) : null;
+  const saved = claimed.checkpoint as BuildState | null;
   try {
-    const config = archiveConfig(subscriber);
+    const config = subscriber.archive;
     const step = await advanceBuild(buildContext(env, claimed, saved, config, options), saved, {
       deadline: started + (options.budgetMs ?? BUDGET_MS),
       maxCalls: options.maxCalls ?? MAX_CALLS,
     });
     const now = Date.now();
     if (!step.done) {
-      if (await saveCheckpoint(env.DB, archiveId, token, JSON.stringify(step.state), step.events, now)) {
+      if (await saveCheckpoint(env.DB, archiveId, token, step.state, step.events, now)) {
         await enqueue(env, archiveId);
       }
       log("continued", { events_so_far: step.events, bytes_so_far: step.bytes, phase: step.state.phase });
@@ -222,9 +220,6 @@ export async function runArchiveJob(
       expires_at: now + retentionDays * DAY_MS,
     };
     await markArchiveReady(env.DB, archiveId, token, result, now);
-    // Neither throws: a failed announcement is retried through its own row, and the sweeper catches a lost one.
-    await announceArchive(env, archiveId);
-    await pingHeartbeat(env);
     log("ready", {
       subscriber_id: archive.subscriber_id,
       period_start: archive.period_start,
@@ -250,7 +245,7 @@ export async function runArchiveJob(
 export async function failArchiveBuild(env: Env, archiveId: string, reason: string): Promise<void> {
   const archive = await getArchive(env.DB, archiveId);
   if (!archive || archive.status === "ready" || archive.status === "failed") return;
-  const saved = archive.checkpoint ? (JSON.parse(archive.checkpoint) as BuildState) : null;
+  const saved = archive.checkpoint as BuildState | null;
   try {
     await discardBuild(
       new R2ZipTarget(env.BUCKET, archive.r2_key, saved?.target),

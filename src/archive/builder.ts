@@ -1,4 +1,4 @@
-import type { ArchiveFormat } from "./names";
+import type { ArchiveFormat } from "../domain/archive-settings";
 import { type OutputState, PART_BYTES, PartBuffer } from "./output";
 import { chunkNames, type ScratchStore } from "./record-log";
 import { type ArchivedEvent, ArchiveWriter, type ManifestMeta, type WriterState } from "./writer";

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import { sha256Hex } from "../auth/secrets";
+import type { StoredArchiveSettings } from "../domain/archive-settings";
 import { utf8 } from "../lib/encoding";
-import { archiveConfig } from "./schedule";
 
 /**
  * Signed archive links: an HS256 JWT naming one archive of one subscriber, valid until `exp`.
@@ -141,8 +141,8 @@ export async function verifyLink(ring: LinkKeyring, token: string, now = Date.no
 const FALLBACK_LINK_TTL_S = 7 * 24 * 3600;
 
 /** The subscriber's archive.link_ttl, bounded to what a link may have. */
-export function linkTtlOf(subscriber: { archive: string } | null): number {
-  const ttl = subscriber ? archiveConfig(subscriber).link_ttl : undefined;
+export function linkTtlOf(subscriber: { archive: StoredArchiveSettings } | null): number {
+  const ttl = subscriber?.archive.link_ttl;
   if (typeof ttl !== "number" || !Number.isFinite(ttl)) return FALLBACK_LINK_TTL_S;
   return Math.min(MAX_LINK_TTL_S, Math.max(MIN_LINK_TTL_S, Math.floor(ttl)));
 }

@@ -1,12 +1,12 @@
 import { type ArchiveItem, insertArchiveItems, insertArchiveShapes } from "../db/archives";
 import type { EventRow } from "../db/events";
 import type { SubscriptionRow } from "../db/subscriptions";
+import type { CloudEvent } from "../domain/cloudevent";
+import { expressionError } from "../domain/expressions";
+import { matchesType, passesFilter } from "../domain/matching";
 import { toHex } from "../lib/encoding";
 import { utf8Length } from "../lib/json-size";
 import { logStep } from "../lib/log";
-import type { CloudEvent } from "../pipeline/cloudevent";
-import { expressionError } from "../pipeline/expressions";
-import { matchesType, passesFilter } from "../pipeline/steps";
 import { pathsOf } from "./csv";
 
 /** What routing a batch adds to the archives: one item per (subscriber, event), and the shapes they use. */

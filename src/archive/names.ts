@@ -1,4 +1,4 @@
-export type ArchiveFormat = "json" | "ndjson" | "csv" | "files";
+import type { ArchiveFormat } from "../domain/archive-settings";
 
 export const MANIFEST_NAME = "manifest.json";
 

@@ -1,3 +1,5 @@
+import type { ArchiveSchedule } from "../domain/archive-settings";
+
 /**
  * Archive periods in a subscriber's IANA timezone, with Intl only. A period is a run of whole local days, given both
  * as local dates (what the subscriber reads) and as UTC bounds [from_ms, to_ms) on events.received_at (what the build
@@ -6,7 +8,8 @@
  * consecutive periods tile the timeline: every instant falls in exactly one of them.
  */
 
-export type Schedule = "daily" | "weekly";
+/** The schedules that make periods (`off` makes none). */
+export type Schedule = Exclude<ArchiveSchedule, "off">;
 
 export interface Period {
   /** Local dates, inclusive: YYYY-MM-DD. */

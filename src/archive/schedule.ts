@@ -7,28 +7,11 @@ import {
   resetFailedArchive,
   scheduledSubscribers,
 } from "../db/archives";
+import type { ArchiveFormat, StoredArchiveSettings } from "../domain/archive-settings";
+import { type ArchiveMessage, SEND_BATCH_LIMIT } from "../domain/messages";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { enqueueArchives } from "../pipeline/messages";
-import type { ArchiveFormat } from "./names";
 import { closedPeriods, isTimeZone, type Period, type Schedule } from "./periods";
-
-/** A subscriber's `archive` settings as stored (see routes/subscribers.ts). */
-export interface ArchiveConfig {
-  schedule: Schedule | "off";
-  format: ArchiveFormat;
-  link_ttl: number;
-  notify_url?: string;
-  retention_days?: number;
-  /** CSV cells and headers a spreadsheet would run as formulas get a leading `'`; absent (older rows) means true. */
-  csv_escape_formulas?: boolean;
-}
-
-export function archiveConfig(subscriber: { archive: string }): ArchiveConfig {
-  return JSON.parse(subscriber.archive) as ArchiveConfig;
-}
-
-export const DEFAULT_RETENTION_DAYS = 90;
 
 /**
  * Closed periods the cron looks back over: the last two days (a cron down for a whole day still catches up) or the
@@ -36,6 +19,18 @@ export const DEFAULT_RETENTION_DAYS = 90;
  */
 const LOOK_BACK: Record<Schedule, number> = { daily: 2, weekly: 1 };
 const SUBSCRIBERS_PER_PAGE = 200;
+
+/** Rings the archive queue for these build jobs, at most SEND_BATCH_LIMIT per send. */
+export async function enqueueArchives(env: Env, ids: string[], delaySeconds = 0): Promise<void> {
+  for (let i = 0; i < ids.length; i += SEND_BATCH_LIMIT) {
+    await env.ARCHIVE_QUEUE.sendBatch(
+      ids.slice(i, i + SEND_BATCH_LIMIT).map((id) => ({
+        body: { archive_id: id } satisfies ArchiveMessage,
+        ...(delaySeconds > 0 ? { delaySeconds } : {}),
+      })),
+    );
+  }
+}
 
 export function archiveKey(subscriberId: string, period: Pick<Period, "period_start" | "period_end">): string {
   return `archives/${subscriberId}/${period.period_start}_${period.period_end}.zip`;
@@ -78,7 +73,7 @@ export async function scheduleArchives(env: Env, at: number): Promise<{ subscrib
     subscribers += page.length;
     const rows: NewArchive[] = [];
     for (const subscriber of page) {
-      const config = archiveConfig(subscriber);
+      const config = subscriber.archive;
       if (config.schedule === "off" || !isTimeZone(subscriber.timezone)) continue;
       for (const period of closedPeriods(config.schedule, subscriber.timezone, at, LOOK_BACK[config.schedule])) {
         if (period.to_ms > subscriber.created_at) rows.push(newArchive(subscriber, config.format, period, started));
@@ -104,13 +99,13 @@ export async function scheduleArchives(env: Env, at: number): Promise<{ subscrib
  */
 export async function requestArchive(
   env: Env,
-  subscriber: { id: string; timezone: string; archive: string },
+  subscriber: { id: string; timezone: string; archive: StoredArchiveSettings },
   period: Period,
   now: number,
 ): Promise<ArchiveRow> {
   const { archive, created } = await insertArchive(
     env.DB,
-    newArchive(subscriber, archiveConfig(subscriber).format, period, now),
+    newArchive(subscriber, subscriber.archive.format, period, now),
   );
   const restarted = archive.status === "failed" && (await resetFailedArchive(env.DB, archive.id, now));
   if (created || restarted) {

@@ -1,5 +1,6 @@
+import type { ArchiveFormat } from "../domain/archive-settings";
 import { CsvRows } from "./csv";
-import { type ArchiveFormat, dataFileName, eventFileName, MANIFEST_NAME } from "./names";
+import { dataFileName, eventFileName, MANIFEST_NAME } from "./names";
 import { type FileRecord, RecordLog, type RecordLogState, type ScratchStore } from "./record-log";
 import { endOfCentralDirectory } from "./zip-format";
 import { type ByteSink, ZipStream, type ZipStreamState } from "./zip-stream";

@@ -1,20 +1,7 @@
+import type { InboundHmacRule, InboundRules } from "../domain/inbound";
 import { ipInCidrs } from "../lib/cidr";
 import { fromBase64, toBase64, toHex, utf8 } from "../lib/encoding";
 import { Problem } from "../lib/problem";
-
-export interface InboundHmac {
-  header: string;
-  algorithm: "sha256" | "sha1";
-  encoding: "hex" | "base64";
-  prefix?: string;
-  timestamp_header?: string;
-  tolerance_s?: number;
-}
-
-export interface InboundConfig {
-  ip_allowlist?: string[];
-  hmac?: InboundHmac;
-}
 
 export interface InboundRequest {
   ip: string | null;
@@ -23,7 +10,7 @@ export interface InboundRequest {
   now: number;
 }
 
-async function hmac(algorithm: InboundHmac["algorithm"], secret: string, message: Uint8Array): Promise<Uint8Array> {
+async function hmac(algorithm: InboundHmacRule["algorithm"], secret: string, message: Uint8Array): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
     "raw",
     utf8.encode(secret),
@@ -34,7 +21,7 @@ async function hmac(algorithm: InboundHmac["algorithm"], secret: string, message
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
 }
 
-function decodeSignature(text: string, encoding: InboundHmac["encoding"]): Uint8Array | null {
+function decodeSignature(text: string, encoding: InboundHmacRule["encoding"]): Uint8Array | null {
   try {
     if (encoding === "base64") return fromBase64(text);
     if (!/^[0-9a-f]*$/i.test(text) || text.length % 2) return null;
@@ -48,7 +35,7 @@ function decodeSignature(text: string, encoding: InboundHmac["encoding"]): Uint8
  * Checks a source's inbound rules before anything is stored: the caller's IP against the allowlist (403), and the
  * HMAC of the raw body — or of "{timestamp}.{body}" when a timestamp header is configured — in constant time (401).
  */
-export async function verifyInbound(config: InboundConfig | null, secret: string | undefined, request: InboundRequest) {
+export async function verifyInbound(config: InboundRules | null, secret: string | undefined, request: InboundRequest) {
   if (!config) return;
   if (config.ip_allowlist?.length && !(request.ip && ipInCidrs(request.ip, config.ip_allowlist))) {
     throw new Problem(403, "Forbidden", "the caller's IP address is not on this source's allowlist");
@@ -79,7 +66,7 @@ export async function verifyInbound(config: InboundConfig | null, secret: string
 
 /** For tests and docs: the signature an origin would send. */
 export async function signInbound(
-  rule: Pick<InboundHmac, "algorithm" | "encoding">,
+  rule: Pick<InboundHmacRule, "algorithm" | "encoding">,
   secret: string,
   body: string,
 ): Promise<string> {

@@ -1,13 +1,9 @@
 import { importPKCS8, SignJWT } from "jose";
+import type { AuthOf } from "../domain/auth";
+import { AuthConfigError } from "../domain/errors";
 import { utf8 } from "../lib/encoding";
-import type { Auth } from "../routes/schemas";
 
-type JwtAuth = Extract<Auth, { type: "jwt" }>;
-
-/** An auth config that can never work as saved (e.g. a key that is not a PKCS#8 PEM): retrying will not help. */
-export class AuthConfigError extends Error {
-  override name = "AuthConfigError";
-}
+type JwtAuth = AuthOf<"jwt">;
 
 /** Imported private keys by algorithm and PEM: parsing a PEM on every push would cost more than the signature. */
 const keys = new Map<string, Promise<CryptoKey>>();

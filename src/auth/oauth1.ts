@@ -1,11 +1,11 @@
 // @ts-expect-error -- the project has no @types/node; nodejs_compat provides node:crypto at runtime.
 import { createHmac as nodeCreateHmac } from "node:crypto";
 import OAuth from "oauth-1.0a";
+import type { AuthOf } from "../domain/auth";
 import { toHex } from "../lib/encoding";
-import type { Auth } from "../routes/schemas";
 import type { OutboundRequest } from "./outbound";
 
-type OAuth1Auth = Extract<Auth, { type: "oauth1" }>;
+type OAuth1Auth = AuthOf<"oauth1">;
 
 interface Hmac {
   update(data: string): Hmac;

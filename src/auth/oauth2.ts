@@ -1,31 +1,15 @@
-import type { Auth } from "../routes/schemas";
+import type { AuthOf } from "../domain/auth";
+import { TokenError } from "../domain/errors";
 import type { AuthContext, CachedToken } from "./outbound";
 import { sha256Hex } from "./secrets";
 
-type OAuth2Auth = Extract<Auth, { type: "oauth2" }>;
+type OAuth2Auth = AuthOf<"oauth2">;
 
 export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
 /** For a token answer without `expires_in`: short, so a wrong guess costs a token request, not a run of 401s. */
 const DEFAULT_LIFETIME_S = 300;
 const MAX_REFRESH_MARGIN_MS = 60_000;
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
-
-/**
- * The token endpoint refused or failed. `retryable` for a network error, a timeout, 408, 429 and 5xx; any other
- * answer (bad client credentials, an unknown scope, no access_token) will not get better by itself.
- */
-export class TokenError extends Error {
-  override name = "TokenError";
-  constructor(
-    message: string,
-    readonly status: number | null,
-    readonly retryable: boolean,
-    /** Seconds, from the token endpoint's Retry-After. */
-    readonly retryAfter: number | null = null,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * One cache entry per owner and client: "{owner}:{hash}". The hash covers the client secret too, so another

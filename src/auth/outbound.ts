@@ -1,10 +1,8 @@
-import type { Auth } from "../routes/schemas";
-import { AuthConfigError, signJwt } from "./jwt";
+import type { Auth } from "../domain/auth";
+import { AuthConfigError } from "../domain/errors";
+import { signJwt } from "./jwt";
 import { oauth1Header } from "./oauth1";
 import { dropOAuth2Token, oauth2Token } from "./oauth2";
-
-export { AuthConfigError } from "./jwt";
-export { TokenError } from "./oauth2";
 
 export interface OutboundRequest {
   url: string;

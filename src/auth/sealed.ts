@@ -1,4 +1,6 @@
+import type { z } from "zod";
 import { fromBase64, toBase64, utf8 } from "../lib/encoding";
+import { RelayError } from "../lib/errors";
 import { keyBytes, splitKeys } from "../lib/keys";
 import { isolateCounters } from "../lib/metered";
 import { sha256Hex } from "./secrets";
@@ -33,8 +35,11 @@ export const syncSecret = (id: string): Binding => ({ table: "syncs", id, field:
 export const tokenSecret = (cacheKey: string): Binding => ({ table: "oauth_tokens", id: cacheKey, field: "token" });
 
 /** The stored value cannot be opened: another key, another row's ciphertext, or corrupted. Nothing was disclosed. */
-export class SealedUnreadable extends Error {
+export class SealedUnreadable extends RelayError {
   override name = "SealedUnreadable";
+  constructor(message: string) {
+    super(message, false);
+  }
 }
 
 interface RingKey {
@@ -129,8 +134,23 @@ export async function sealJson(setting: string, binding: Binding, value: unknown
   return seal(setting, binding, JSON.stringify(value));
 }
 
-export async function unsealJson<T>(setting: string, binding: Binding, sealed: string): Promise<T> {
-  return JSON.parse(await unseal(setting, binding, sealed)) as T;
+/**
+ * The sealed JSON value, checked against the shape it was sealed as when one is given (a value that does not fit is
+ * unreadable too); without one, the value as it is, for the caller to look at.
+ */
+export async function unsealJson<T>(setting: string, binding: Binding, sealed: string, shape: z.ZodType<T>): Promise<T>;
+export async function unsealJson(setting: string, binding: Binding, sealed: string): Promise<unknown>;
+export async function unsealJson<T>(
+  setting: string,
+  binding: Binding,
+  sealed: string,
+  shape?: z.ZodType<T>,
+): Promise<T | unknown> {
+  const value: unknown = JSON.parse(await unseal(setting, binding, sealed));
+  if (!shape) return value;
+  const parsed = shape.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new SealedUnreadable(`${binding.table}.${binding.field} of ${binding.id} does not hold what was sealed there`);
 }
 
 /** True when the value is not sealed, bound, by the current key: what a reseal pass rewrites. */

@@ -1,6 +1,5 @@
+import type { AnnouncementStatus } from "../domain/status";
 import { chunk, MAX_PARAMS, placeholders } from "./util";
-
-export type AnnouncementStatus = "ready" | "retrying" | "sent" | "dead";
 
 export interface AnnouncementRow {
   archive_id: string;

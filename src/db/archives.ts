@@ -1,6 +1,6 @@
-import { chunk, listNewestFirst, MAX_PARAMS, type Page, placeholders } from "./util";
-
-export type ArchiveStatus = "pending" | "building" | "ready" | "failed";
+import type { ArchiveFormat, StoredArchiveSettings } from "../domain/archive-settings";
+import type { ArchiveStatus } from "../domain/status";
+import { chunk, listNewestFirst, MAX_PARAMS, mapPage, type Page, parseJsonColumn, placeholders } from "./util";
 
 export interface ArchiveRow {
   id: string;
@@ -8,7 +8,7 @@ export interface ArchiveRow {
   period_start: string;
   period_end: string;
   timezone: string;
-  format: string;
+  format: ArchiveFormat;
   from_ms: number;
   to_ms: number;
   status: ArchiveStatus;
@@ -17,7 +17,8 @@ export interface ArchiveRow {
   bytes: number | null;
   sha256: string | null;
   error: string | null;
-  checkpoint: string | null;
+  /** A build's saved state between jobs (archive/builder.ts owns its shape), or null. */
+  checkpoint: unknown;
   acknowledged_at: number | null;
   expires_at: number | null;
   created_at: number;
@@ -43,6 +44,12 @@ const INSERT_COLUMNS = [
   "updated_at",
 ] as const;
 export type NewArchive = Pick<ArchiveRow, (typeof INSERT_COLUMNS)[number]>;
+
+export type StoredArchive = Omit<ArchiveRow, "checkpoint"> & { checkpoint: string | null };
+
+export function archiveFromStored(row: StoredArchive): ArchiveRow {
+  return { ...row, checkpoint: parseJsonColumn<unknown>(row.checkpoint) };
+}
 
 /**
  * INSERT OR IGNORE on (subscriber, period_start, period_end): returns the ids of the rows actually inserted, so a
@@ -74,29 +81,31 @@ export async function insertArchive(
   return { archive, created: inserted === row.id };
 }
 
-export function getArchive(db: D1Database, id: string): Promise<ArchiveRow | null> {
-  return db.prepare("SELECT * FROM archives WHERE id = ?").bind(id).first<ArchiveRow>();
+export async function getArchive(db: D1Database, id: string): Promise<ArchiveRow | null> {
+  const row = await db.prepare("SELECT * FROM archives WHERE id = ?").bind(id).first<StoredArchive>();
+  return row && archiveFromStored(row);
 }
 
-export function getArchiveByPeriod(
+export async function getArchiveByPeriod(
   db: D1Database,
   subscriberId: string,
   periodStart: string,
   periodEnd: string,
 ): Promise<ArchiveRow | null> {
-  return db
+  const row = await db
     .prepare("SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ?")
     .bind(subscriberId, periodStart, periodEnd)
-    .first<ArchiveRow>();
+    .first<StoredArchive>();
+  return row && archiveFromStored(row);
 }
 
-export function listArchives(
+export async function listArchives(
   db: D1Database,
   filters: { subscriber_id?: string; status?: string },
   limit: number,
   cursor?: string,
 ): Promise<Page<ArchiveRow>> {
-  return listNewestFirst<ArchiveRow>(db, "archives", filters, limit, cursor);
+  return mapPage(await listNewestFirst<StoredArchive>(db, "archives", filters, limit, cursor), archiveFromStored);
 }
 
 /**
@@ -110,14 +119,15 @@ export async function claimArchive(
   leaseUntil: number,
   now: number,
 ): Promise<ArchiveRow | null> {
-  return db
+  const row = await db
     .prepare(
       `UPDATE archives SET status = 'building', lease_token = ?, lease_until = ?, updated_at = ?
        WHERE id = ? AND (status = 'pending' OR (status = 'building' AND (lease_until IS NULL OR lease_until <= ?)))
        RETURNING *`,
     )
     .bind(token, leaseUntil, now, id, now)
-    .first<ArchiveRow>();
+    .first<StoredArchive>();
+  return row && archiveFromStored(row);
 }
 
 /** Saves the checkpoint and lets go of the lease, so the next job (already enqueued) can claim it at once. */
@@ -125,7 +135,7 @@ export async function saveCheckpoint(
   db: D1Database,
   id: string,
   token: string,
-  checkpoint: string,
+  checkpoint: unknown,
   progressEvents: number,
   now: number,
 ): Promise<boolean> {
@@ -134,7 +144,7 @@ export async function saveCheckpoint(
       `UPDATE archives SET checkpoint = ?, progress_events = ?, lease_token = NULL, lease_until = NULL, updated_at = ?
        WHERE id = ? AND status = 'building' AND lease_token = ?`,
     )
-    .bind(checkpoint, progressEvents, now, id, token)
+    .bind(JSON.stringify(checkpoint), progressEvents, now, id, token)
     .run();
   return (result.meta.changes ?? 0) === 1;
 }
@@ -233,7 +243,7 @@ export async function scheduledSubscribers(
   db: D1Database,
   afterId: string,
   limit: number,
-): Promise<Array<{ id: string; timezone: string; archive: string; created_at: number }>> {
+): Promise<Array<{ id: string; timezone: string; archive: StoredArchiveSettings; created_at: number }>> {
   const { results } = await db
     .prepare(
       `SELECT id, timezone, archive, created_at FROM subscribers
@@ -241,7 +251,7 @@ export async function scheduledSubscribers(
     )
     .bind(afterId, limit)
     .all<{ id: string; timezone: string; archive: string; created_at: number }>();
-  return results;
+  return results.map((row) => ({ ...row, archive: JSON.parse(row.archive) as StoredArchiveSettings }));
 }
 
 /**

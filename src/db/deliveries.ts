@@ -1,6 +1,5 @@
+import type { DeliveryStatus } from "../domain/status";
 import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
-
-export type DeliveryStatus = "pending" | "ready" | "sent" | "retrying" | "dead" | "skipped" | "held";
 
 export interface DeliveryRow {
   id: string;

@@ -1,21 +1,23 @@
-import { listNewestFirst, type Page, updateById } from "./util";
+import type { CloudEventsMode } from "../domain/cloudevents-mode";
+import type { DestinationMethod, Environment } from "../domain/destination";
+import { jsonColumn, listNewestFirst, mapPage, type Page, updateById } from "./util";
 
 export interface DestinationRow {
   id: string;
   subscriber_id: string;
   name: string;
   url: string;
-  method: string;
-  environment: string;
-  headers: string;
+  method: DestinationMethod;
+  environment: Environment;
+  headers: Record<string, string>;
   auth_type: string;
   auth_enc: string;
   timeout_ms: number;
   max_attempts: number;
   initial_delay: number;
   max_delay: number;
-  /** How a pushed CloudEvent is framed: `json`, `structured` or `binary` (src/pipeline/cloudevent-framing.ts). */
-  cloudevents_mode: string;
+  /** How a pushed CloudEvent is framed (src/pipeline/cloudevent-framing.ts). */
+  cloudevents_mode: CloudEventsMode;
   signing_secret_enc: string;
   disabled_at: number | null;
   disabled_reason: string | null;
@@ -47,24 +49,38 @@ const COLUMNS = [
   "updated_at",
 ] as const;
 
+type StoredDestination = Omit<DestinationRow, "headers"> & { headers: string };
+
+function fromStored(row: StoredDestination): DestinationRow {
+  return { ...row, headers: JSON.parse(row.headers) as Record<string, string> };
+}
+
 export async function insertDestination(db: D1Database, row: DestinationRow): Promise<void> {
   await db
     .prepare(`INSERT INTO destinations (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`)
-    .bind(...COLUMNS.map((column) => row[column]))
+    .bind(...COLUMNS.map((column) => (column === "headers" ? JSON.stringify(row.headers) : row[column])))
     .run();
 }
 
-export function getDestination(db: D1Database, id: string): Promise<DestinationRow | null> {
-  return db.prepare("SELECT * FROM destinations WHERE id = ?").bind(id).first<DestinationRow>();
+export async function getDestination(db: D1Database, id: string): Promise<DestinationRow | null> {
+  const row = await db.prepare("SELECT * FROM destinations WHERE id = ?").bind(id).first<StoredDestination>();
+  return row && fromStored(row);
 }
 
-export function listDestinations(
+export async function listDestinations(
   db: D1Database,
   subscriberId: string,
   limit: number,
   cursor?: string,
 ): Promise<Page<DestinationRow>> {
-  return listNewestFirst<DestinationRow>(db, "destinations", { subscriber_id: subscriberId }, limit, cursor);
+  const page = await listNewestFirst<StoredDestination>(
+    db,
+    "destinations",
+    { subscriber_id: subscriberId },
+    limit,
+    cursor,
+  );
+  return mapPage(page, fromStored);
 }
 
 export async function updateDestination(
@@ -72,7 +88,7 @@ export async function updateDestination(
   id: string,
   fields: Partial<Omit<DestinationRow, "id" | "subscriber_id" | "created_at">>,
 ): Promise<void> {
-  await updateById(db, "destinations", id, fields).run();
+  await updateById(db, "destinations", id, { ...fields, headers: jsonColumn(fields.headers) }).run();
 }
 
 export async function deleteDestination(db: D1Database, id: string): Promise<boolean> {

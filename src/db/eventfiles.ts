@@ -1,4 +1,4 @@
-import type { ArchiveRow } from "./archives";
+import { type ArchiveRow, archiveFromStored, type StoredArchive } from "./archives";
 
 /** Where a listing page ends: the last file's period and id (periods are unique per subscriber; id breaks no ties). */
 export interface EventFileCursor {
@@ -25,23 +25,24 @@ export async function unacknowledgedArchives(
        ORDER BY period_start, period_end, id LIMIT ?`,
     )
     .bind(subscriberId, after?.period_start ?? "", after?.period_end ?? "", after?.id ?? "", limit + 1)
-    .all<ArchiveRow>();
-  return results;
+    .all<StoredArchive>();
+  return results.map(archiveFromStored);
 }
 
 /** The subscriber's ready archive of exactly this period, or null: another subscriber's is never found. */
-export function readyArchiveOfPeriod(
+export async function readyArchiveOfPeriod(
   db: D1Database,
   subscriberId: string,
   periodStart: string,
   periodEnd: string,
 ): Promise<ArchiveRow | null> {
-  return db
+  const row = await db
     .prepare(
       `SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ? AND status = 'ready'`,
     )
     .bind(subscriberId, periodStart, periodEnd)
-    .first<ArchiveRow>();
+    .first<StoredArchive>();
+  return row && archiveFromStored(row);
 }
 
 /** Marks the file acknowledged. Acknowledging again keeps the first time: a retried DELETE changes nothing. */

@@ -1,6 +1,5 @@
+import type { NotificationStatus } from "../domain/status";
 import { chunk, listNewestFirst, MAX_PARAMS, type Page, placeholders } from "./util";
-
-export type NotificationStatus = "pending" | "retrying" | "published" | "not_found" | "failed" | "collapsed";
 
 export interface NotificationRow {
   id: string;

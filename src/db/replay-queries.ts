@@ -1,21 +1,7 @@
+import type { ReplayCriteria } from "../domain/replay";
 import type { DeliveryRow } from "./deliveries";
 
-/**
- * What a replay selects (CONTRACT §3). Times are epoch ms, `to` exclusive. `destination_id` selects nothing: it is
- * where a deliver-stage replay sends its copies.
- */
-export interface ReplayCriteria {
-  from?: number;
-  to?: number;
-  source_id?: string;
-  subscriber_id?: string;
-  subscription_id?: string;
-  event_types?: string[];
-  status?: string;
-  destination_id?: string;
-  /** Deliver stage: also copy the copies earlier replays made (generation != ''). */
-  include_copies?: boolean;
-}
+/** What a replay selects (CONTRACT §3, domain/replay.ts), as SQL. */
 
 /** SQL conditions joined by AND, with their bound parameters in order. */
 class Conditions {

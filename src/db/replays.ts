@@ -1,8 +1,11 @@
+import type { ReplayCriteria, ReplayStage } from "../domain/replay";
+import type { ReplayStatus } from "../domain/status";
+
 export interface ReplayRow {
   id: string;
-  stage: "route" | "deliver";
-  criteria: string;
-  status: "running" | "completed" | "failed";
+  stage: ReplayStage;
+  criteria: ReplayCriteria;
+  status: ReplayStatus;
   matched: number;
   processed: number;
   created_count: number;
@@ -13,6 +16,8 @@ export interface ReplayRow {
   finished_at: number | null;
 }
 
+type StoredReplay = Omit<ReplayRow, "criteria"> & { criteria: string };
+
 export async function insertReplay(db: D1Database, row: ReplayRow): Promise<void> {
   await db
     .prepare(
@@ -22,7 +27,7 @@ export async function insertReplay(db: D1Database, row: ReplayRow): Promise<void
     .bind(
       row.id,
       row.stage,
-      row.criteria,
+      JSON.stringify(row.criteria),
       row.status,
       row.matched,
       row.processed,
@@ -36,8 +41,9 @@ export async function insertReplay(db: D1Database, row: ReplayRow): Promise<void
     .run();
 }
 
-export function getReplay(db: D1Database, id: string): Promise<ReplayRow | null> {
-  return db.prepare("SELECT * FROM replays WHERE id = ?").bind(id).first<ReplayRow>();
+export async function getReplay(db: D1Database, id: string): Promise<ReplayRow | null> {
+  const row = await db.prepare("SELECT * FROM replays WHERE id = ?").bind(id).first<StoredReplay>();
+  return row && { ...row, criteria: JSON.parse(row.criteria) as ReplayCriteria };
 }
 
 /** Advances a replay by one page, only from the cursor it was read at: a duplicate page message changes nothing. */

@@ -1,11 +1,15 @@
-import { listNewestFirst, type Page, updateById } from "./util";
+import type { InboundRules } from "../domain/inbound";
+import type { StoredFetch } from "../domain/source-fetch";
+import { jsonColumn, listNewestFirst, mapPage, type Page, parseJsonColumn, updateById } from "./util";
 
 export interface SourceRow {
   id: string;
   name: string;
   strict: number;
-  inbound: string | null;
-  fetch_config: string | null;
+  /** The inbound checks without the HMAC secret, which is sealed in `secrets_enc`. */
+  inbound: InboundRules | null;
+  /** The fetch config with the auth's readable part; the credentials are sealed in `secrets_enc`. */
+  fetch_config: StoredFetch | null;
   secrets_enc: string | null;
   api_key_hash: string;
   notify_token_hash: string;
@@ -17,8 +21,27 @@ export interface EventTypeRow {
   source_id: string;
   code: string;
   description: string | null;
-  schema: string | null;
+  /** JSON Schema for `data`. */
+  schema: Record<string, unknown> | null;
   created_at: number;
+}
+
+type StoredSource = Omit<SourceRow, "inbound" | "fetch_config"> & {
+  inbound: string | null;
+  fetch_config: string | null;
+};
+type StoredEventType = Omit<EventTypeRow, "schema"> & { schema: string | null };
+
+function fromStored(row: StoredSource): SourceRow {
+  return {
+    ...row,
+    inbound: parseJsonColumn<InboundRules>(row.inbound),
+    fetch_config: parseJsonColumn<StoredFetch>(row.fetch_config),
+  };
+}
+
+function eventTypeFromStored(row: StoredEventType): EventTypeRow {
+  return { ...row, schema: parseJsonColumn<Record<string, unknown>>(row.schema) };
 }
 
 function upsertEventType(db: D1Database, row: EventTypeRow): D1PreparedStatement {
@@ -27,7 +50,7 @@ function upsertEventType(db: D1Database, row: EventTypeRow): D1PreparedStatement
       `INSERT INTO event_types (source_id, code, description, schema, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source_id, code) DO UPDATE SET description = excluded.description, schema = excluded.schema`,
     )
-    .bind(row.source_id, row.code, row.description, row.schema, row.created_at);
+    .bind(row.source_id, row.code, row.description, jsonColumn(row.schema), row.created_at);
 }
 
 export async function insertSource(db: D1Database, row: SourceRow, eventTypes: EventTypeRow[]): Promise<void> {
@@ -41,8 +64,8 @@ export async function insertSource(db: D1Database, row: SourceRow, eventTypes: E
         row.id,
         row.name,
         row.strict,
-        row.inbound,
-        row.fetch_config,
+        jsonColumn(row.inbound),
+        jsonColumn(row.fetch_config),
         row.secrets_enc,
         row.api_key_hash,
         row.notify_token_hash,
@@ -53,20 +76,25 @@ export async function insertSource(db: D1Database, row: SourceRow, eventTypes: E
   ]);
 }
 
+async function sourceWhere(db: D1Database, column: "id" | "api_key_hash" | "notify_token_hash", value: string) {
+  const row = await db.prepare(`SELECT * FROM sources WHERE ${column} = ?`).bind(value).first<StoredSource>();
+  return row && fromStored(row);
+}
+
 export function getSource(db: D1Database, id: string): Promise<SourceRow | null> {
-  return db.prepare("SELECT * FROM sources WHERE id = ?").bind(id).first<SourceRow>();
+  return sourceWhere(db, "id", id);
 }
 
 export function getSourceByKeyHash(db: D1Database, hash: string): Promise<SourceRow | null> {
-  return db.prepare("SELECT * FROM sources WHERE api_key_hash = ?").bind(hash).first<SourceRow>();
+  return sourceWhere(db, "api_key_hash", hash);
 }
 
 export function getSourceByNotifyHash(db: D1Database, hash: string): Promise<SourceRow | null> {
-  return db.prepare("SELECT * FROM sources WHERE notify_token_hash = ?").bind(hash).first<SourceRow>();
+  return sourceWhere(db, "notify_token_hash", hash);
 }
 
-export function listSources(db: D1Database, limit: number, cursor?: string): Promise<Page<SourceRow>> {
-  return listNewestFirst<SourceRow>(db, "sources", {}, limit, cursor);
+export async function listSources(db: D1Database, limit: number, cursor?: string): Promise<Page<SourceRow>> {
+  return mapPage(await listNewestFirst<StoredSource>(db, "sources", {}, limit, cursor), fromStored);
 }
 
 export async function updateSource(
@@ -75,7 +103,8 @@ export async function updateSource(
   fields: Partial<Omit<SourceRow, "id" | "created_at">>,
   eventTypes: EventTypeRow[] = [],
 ): Promise<void> {
-  await db.batch([updateById(db, "sources", id, fields), ...eventTypes.map((row) => upsertEventType(db, row))]);
+  const columns = { ...fields, inbound: jsonColumn(fields.inbound), fetch_config: jsonColumn(fields.fetch_config) };
+  await db.batch([updateById(db, "sources", id, columns), ...eventTypes.map((row) => upsertEventType(db, row))]);
 }
 
 export async function deleteSource(db: D1Database, id: string): Promise<boolean> {
@@ -90,8 +119,8 @@ export async function listEventTypes(db: D1Database, sourceId: string): Promise<
   const { results } = await db
     .prepare("SELECT * FROM event_types WHERE source_id = ? ORDER BY code")
     .bind(sourceId)
-    .all<EventTypeRow>();
-  return results;
+    .all<StoredEventType>();
+  return results.map(eventTypeFromStored);
 }
 
 export async function upsertEventTypes(db: D1Database, rows: EventTypeRow[]): Promise<void> {
@@ -106,7 +135,7 @@ export async function publisherByKeyHash(
   db: D1Database,
   keyHash: string,
 ): Promise<{ source: SourceRow; eventTypes: EventTypeRow[] } | null> {
-  const [sources, eventTypes] = await db.batch<SourceRow | EventTypeRow>([
+  const [sources, eventTypes] = await db.batch<StoredSource | StoredEventType>([
     db.prepare("SELECT * FROM sources WHERE api_key_hash = ?").bind(keyHash),
     db
       .prepare(
@@ -115,10 +144,12 @@ export async function publisherByKeyHash(
       )
       .bind(keyHash),
   ]);
-  const source = sources.results[0] as SourceRow | undefined;
+  const source = sources.results[0] as StoredSource | undefined;
   if (!source) return null;
   return {
-    source,
-    eventTypes: (eventTypes.results as EventTypeRow[]).filter((row) => row.source_id === source.id),
+    source: fromStored(source),
+    eventTypes: (eventTypes.results as StoredEventType[])
+      .filter((row) => row.source_id === source.id)
+      .map(eventTypeFromStored),
   };
 }

@@ -1,16 +1,23 @@
-import { listNewestFirst, type Page, updateById } from "./util";
+import type { StoredArchiveSettings } from "../domain/archive-settings";
+import { jsonColumn, listNewestFirst, mapPage, type Page, updateById } from "./util";
 
 export interface SubscriberRow {
   id: string;
   name: string;
   timezone: string;
-  archive: string;
+  archive: StoredArchiveSettings;
   api_key_hash: string;
   signing_secret_enc: string;
   /** Unix seconds; signed links issued before it no longer work. */
   links_not_before: number | null;
   created_at: number;
   updated_at: number;
+}
+
+type StoredSubscriber = Omit<SubscriberRow, "archive"> & { archive: string };
+
+function fromStored(row: StoredSubscriber): SubscriberRow {
+  return { ...row, archive: JSON.parse(row.archive) as StoredArchiveSettings };
 }
 
 export async function insertSubscriber(db: D1Database, row: SubscriberRow): Promise<void> {
@@ -23,7 +30,7 @@ export async function insertSubscriber(db: D1Database, row: SubscriberRow): Prom
       row.id,
       row.name,
       row.timezone,
-      row.archive,
+      JSON.stringify(row.archive),
       row.api_key_hash,
       row.signing_secret_enc,
       row.created_at,
@@ -32,16 +39,18 @@ export async function insertSubscriber(db: D1Database, row: SubscriberRow): Prom
     .run();
 }
 
-export function getSubscriber(db: D1Database, id: string): Promise<SubscriberRow | null> {
-  return db.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first<SubscriberRow>();
+export async function getSubscriber(db: D1Database, id: string): Promise<SubscriberRow | null> {
+  const row = await db.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first<StoredSubscriber>();
+  return row && fromStored(row);
 }
 
-export function getSubscriberByKeyHash(db: D1Database, hash: string): Promise<SubscriberRow | null> {
-  return db.prepare("SELECT * FROM subscribers WHERE api_key_hash = ?").bind(hash).first<SubscriberRow>();
+export async function getSubscriberByKeyHash(db: D1Database, hash: string): Promise<SubscriberRow | null> {
+  const row = await db.prepare("SELECT * FROM subscribers WHERE api_key_hash = ?").bind(hash).first<StoredSubscriber>();
+  return row && fromStored(row);
 }
 
-export function listSubscribers(db: D1Database, limit: number, cursor?: string): Promise<Page<SubscriberRow>> {
-  return listNewestFirst<SubscriberRow>(db, "subscribers", {}, limit, cursor);
+export async function listSubscribers(db: D1Database, limit: number, cursor?: string): Promise<Page<SubscriberRow>> {
+  return mapPage(await listNewestFirst<StoredSubscriber>(db, "subscribers", {}, limit, cursor), fromStored);
 }
 
 export async function updateSubscriber(
@@ -49,7 +58,7 @@ export async function updateSubscriber(
   id: string,
   fields: Partial<Omit<SubscriberRow, "id" | "created_at">>,
 ): Promise<void> {
-  await updateById(db, "subscribers", id, fields).run();
+  await updateById(db, "subscribers", id, { ...fields, archive: jsonColumn(fields.archive) }).run();
 }
 
 /** A subscriber goes with its destinations and subscriptions; its events and delivery history stay for audit. */

@@ -1,16 +1,23 @@
-import { listNewestFirst, type Page, updateById } from "./util";
+import type { Step } from "../domain/step";
+import { jsonColumn, listNewestFirst, mapPage, type Page, updateById } from "./util";
 
 export interface SubscriptionRow {
   id: string;
   subscriber_id: string;
   source_id: string;
-  event_types: string;
+  event_types: string[];
   filter: string | null;
   archive: number;
-  steps: string;
+  steps: Step[];
   version: number;
   created_at: number;
   updated_at: number;
+}
+
+type StoredSubscription = Omit<SubscriptionRow, "event_types" | "steps"> & { event_types: string; steps: string };
+
+function fromStored(row: StoredSubscription): SubscriptionRow {
+  return { ...row, event_types: JSON.parse(row.event_types) as string[], steps: JSON.parse(row.steps) as Step[] };
 }
 
 export async function insertSubscription(db: D1Database, row: SubscriptionRow): Promise<void> {
@@ -23,10 +30,10 @@ export async function insertSubscription(db: D1Database, row: SubscriptionRow): 
       row.id,
       row.subscriber_id,
       row.source_id,
-      row.event_types,
+      JSON.stringify(row.event_types),
       row.filter,
       row.archive,
-      row.steps,
+      JSON.stringify(row.steps),
       row.version,
       row.created_at,
       row.updated_at,
@@ -34,17 +41,18 @@ export async function insertSubscription(db: D1Database, row: SubscriptionRow): 
     .run();
 }
 
-export function getSubscription(db: D1Database, id: string): Promise<SubscriptionRow | null> {
-  return db.prepare("SELECT * FROM subscriptions WHERE id = ?").bind(id).first<SubscriptionRow>();
+export async function getSubscription(db: D1Database, id: string): Promise<SubscriptionRow | null> {
+  const row = await db.prepare("SELECT * FROM subscriptions WHERE id = ?").bind(id).first<StoredSubscription>();
+  return row && fromStored(row);
 }
 
-export function listSubscriptions(
+export async function listSubscriptions(
   db: D1Database,
   filters: { subscriber_id?: string; source_id?: string },
   limit: number,
   cursor?: string,
 ): Promise<Page<SubscriptionRow>> {
-  return listNewestFirst<SubscriptionRow>(db, "subscriptions", filters, limit, cursor);
+  return mapPage(await listNewestFirst<StoredSubscription>(db, "subscriptions", filters, limit, cursor), fromStored);
 }
 
 export async function subscriptionsForSources(db: D1Database, sourceIds: string[]): Promise<SubscriptionRow[]> {
@@ -52,8 +60,8 @@ export async function subscriptionsForSources(db: D1Database, sourceIds: string[
   const { results } = await db
     .prepare(`SELECT * FROM subscriptions WHERE source_id IN (${sourceIds.map(() => "?").join(", ")}) ORDER BY id`)
     .bind(...sourceIds)
-    .all<SubscriptionRow>();
-  return results;
+    .all<StoredSubscription>();
+  return results.map(fromStored);
 }
 
 export async function updateSubscription(
@@ -62,7 +70,11 @@ export async function updateSubscription(
   fields: Partial<Omit<SubscriptionRow, "id" | "subscriber_id" | "created_at" | "version">>,
 ): Promise<void> {
   await db.batch([
-    updateById(db, "subscriptions", id, fields),
+    updateById(db, "subscriptions", id, {
+      ...fields,
+      event_types: jsonColumn(fields.event_types),
+      steps: jsonColumn(fields.steps),
+    }),
     db.prepare("UPDATE subscriptions SET version = version + 1 WHERE id = ?").bind(id),
   ]);
 }

@@ -1,11 +1,11 @@
-import { listNewestFirst, type Page } from "./util";
-
-export type SyncStatus = "running" | "completed" | "failed";
+import type { SyncStatus } from "../domain/status";
+import type { StoredSyncConfig } from "../domain/sync";
+import { listNewestFirst, mapPage, type Page } from "./util";
 
 export interface SyncRow {
   id: string;
   source_id: string;
-  config: string;
+  config: StoredSyncConfig;
   status: SyncStatus;
   cursor: string | null;
   pages: number;
@@ -17,21 +17,33 @@ export interface SyncRow {
   finished_at: number | null;
 }
 
+type StoredSync = Omit<SyncRow, "config"> & { config: string };
+
+function fromStored(row: StoredSync): SyncRow {
+  return { ...row, config: JSON.parse(row.config) as StoredSyncConfig };
+}
+
 export async function insertSync(db: D1Database, row: Pick<SyncRow, "id" | "source_id" | "config" | "created_at">) {
   await db
     .prepare(
       "INSERT INTO syncs (id, source_id, config, status, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?)",
     )
-    .bind(row.id, row.source_id, row.config, row.created_at, row.created_at)
+    .bind(row.id, row.source_id, JSON.stringify(row.config), row.created_at, row.created_at)
     .run();
 }
 
-export function getSync(db: D1Database, id: string): Promise<SyncRow | null> {
-  return db.prepare("SELECT * FROM syncs WHERE id = ?").bind(id).first<SyncRow>();
+export async function getSync(db: D1Database, id: string): Promise<SyncRow | null> {
+  const row = await db.prepare("SELECT * FROM syncs WHERE id = ?").bind(id).first<StoredSync>();
+  return row && fromStored(row);
 }
 
-export function listSyncs(db: D1Database, sourceId: string, limit: number, cursor?: string): Promise<Page<SyncRow>> {
-  return listNewestFirst<SyncRow>(db, "syncs", { source_id: sourceId }, limit, cursor);
+export async function listSyncs(
+  db: D1Database,
+  sourceId: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<SyncRow>> {
+  return mapPage(await listNewestFirst<StoredSync>(db, "syncs", { source_id: sourceId }, limit, cursor), fromStored);
 }
 
 /** Moves a sync one page on, only from the cursor it was read at: a duplicate job changes nothing. */

@@ -31,6 +31,20 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+export function mapPage<T, U>(page: Page<T>, map: (row: T) => U): Page<U> {
+  return { data: page.data.map(map), next_cursor: page.next_cursor };
+}
+
+/** A nullable JSON column's value: stored JSON is parsed here, in db/, and nowhere else. */
+export function parseJsonColumn<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** A JSON column's text; null stays NULL, and undefined (an update leaving the column as it is) stays undefined. */
+export function jsonColumn<T>(value: T): string | Extract<T, null | undefined> {
+  return (value == null ? value : JSON.stringify(value)) as string | Extract<T, null | undefined>;
+}
+
 /** Rows are fetched with limit + 1 so the presence of a next page is known without a count. */
 export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const data = rows.slice(0, limit);

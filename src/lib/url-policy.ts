@@ -1,4 +1,5 @@
 import { ipInCidrs, parseIp } from "./cidr";
+import { RelayError } from "./errors";
 import { invalid } from "./problem";
 
 /**
@@ -77,8 +78,11 @@ export function assertTargetUrls(env: PolicyEnv, urls: Array<{ path: string; url
 }
 
 /** A request refused at send time: recorded on the attempt like a network error, and not worth retrying. */
-export class BlockedUrlError extends Error {
+export class BlockedUrlError extends RelayError {
   override name = "BlockedUrlError";
+  constructor(message: string) {
+    super(message, false);
+  }
 }
 
 /** At send time: throws BlockedUrlError for a URL the policy refuses. */

@@ -1,3 +1,5 @@
+import { RelayError } from "./errors";
+
 /**
  * URL templates filled with ids that come from outside: `{id}` in a source's fetch URL (from a notify call) and
  * `{remote_id}` in an identity's update URL (from a CRM's answer). The id is percent-encoded, but that alone is not
@@ -7,8 +9,12 @@
  * before the first placeholder.
  */
 
-export class TemplateError extends Error {
+/** Not worth retrying: the same id fills the same template the same way. */
+export class TemplateError extends RelayError {
   override name = "TemplateError";
+  constructor(message: string) {
+    super(message, false);
+  }
 }
 
 /** True for ids that would be read as a path segment of their own: `.`, `..` and their percent-encoded forms. */

@@ -1,6 +1,5 @@
 import { eventFileName } from "../archive/eventfile-name";
 import { archiveLink, linkTtlOf } from "../archive/links";
-import { archiveConfig } from "../archive/schedule";
 import { subscriberSecret, unseal } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
 import {
@@ -15,12 +14,13 @@ import {
 } from "../db/announcements";
 import { type ArchiveRow, getArchive } from "../db/archives";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
+import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
+import { type AnnounceMessage, MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "../domain/messages";
+import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
 import { type Sent, send, USER_AGENT } from "./deliver";
-import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "./messages";
-import { isRetryableStatus, retryDelaySeconds } from "./retry-policy";
 
 /**
  * The archive-ready POST: when an archive turns ready, Syndic POSTs
@@ -29,8 +29,8 @@ import { isRetryableStatus, retryDelaySeconds } from "./retry-policy";
  * default policy. `webhook-id` is the archive id on every attempt, so a receiver can drop duplicates.
  */
 
-/** A push's default retry policy (see routes/destinations.ts): 10 attempts, 20 s doubling up to an hour. */
-export const ANNOUNCE_POLICY = { max_attempts: 10, initial_delay: 20, max_delay: 3600 } as const;
+/** Retried like a push with a destination's default policy. */
+export const ANNOUNCE_POLICY = DEFAULT_RETRY_POLICY;
 const TIMEOUT_MS = 30_000;
 /** Time beyond the request timeout before the sweeper may assume a claimed attempt died with its worker. */
 const LEASE_SLACK_MS = 30_000;
@@ -42,16 +42,10 @@ const RESWEEP_AFTER_MS = 5 * 60_000;
 /** How far back the sweeper looks for ready archives that were never announced. */
 const UNANNOUNCED_LOOK_BACK_MS = 24 * 3_600_000;
 
-/** Rides the `archive` queue beside build jobs; see pipeline/upkeep.ts. */
-export interface AnnounceMessage {
-  kind: "announce";
-  archive_id: string;
-}
-
 export type AnnounceOutcome = "sent" | "retrying" | "dead" | "skipped" | "no_notify_url" | "error";
 
 function notifyUrlOf(subscriber: SubscriberRow | null): string | null {
-  return subscriber ? (archiveConfig(subscriber).notify_url ?? null) : null;
+  return subscriber?.archive.notify_url ?? null;
 }
 
 async function enqueueAnnouncements(env: Env, ids: string[], delaySeconds = 0): Promise<void> {

@@ -4,9 +4,6 @@
  * Pure: no I/O, so every rule is unit-tested without a runtime.
  */
 
-export const CLOUDEVENTS_MODES = ["json", "structured", "binary"] as const;
-export type CloudEventsMode = (typeof CLOUDEVENTS_MODES)[number];
-
 export interface FramedBody {
   headers: Record<string, string>;
   body: string;

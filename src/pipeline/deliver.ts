@@ -1,12 +1,5 @@
 import { TOKEN_REQUEST_TIMEOUT_MS } from "../auth/oauth2";
-import {
-  AuthConfigError,
-  type AuthContext,
-  applyAuth,
-  forgetCredentials,
-  type OutboundRequest,
-  TokenError,
-} from "../auth/outbound";
+import { type AuthContext, applyAuth, forgetCredentials, type OutboundRequest } from "../auth/outbound";
 import { destinationSecret, SealedUnreadable, unseal, unsealJson } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
 import {
@@ -23,28 +16,29 @@ import {
 } from "../db/deliveries";
 import { type DestinationRow, disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
 import { getEvent } from "../db/events";
+import { loadCloudEvent, loadPayload, offloadPayloads, storePayload } from "../db/payloads";
 import { getSubscription, type SubscriptionRow } from "../db/subscriptions";
-import { sharedAuthContext } from "../db/tokens";
+import { Auth } from "../domain/auth";
+import { DISABLE_AFTER_MS, isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../domain/backoff";
+import { AuthConfigError, IdentityError } from "../domain/errors";
+import { MAX_QUEUE_DELAY_S } from "../domain/messages";
+import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { assertSendable, BlockedUrlError } from "../lib/url-policy";
-import type { Auth } from "../routes/schemas";
+import { assertSendable } from "../lib/url-policy";
 import { frameCloudEvent } from "./cloudevent-framing";
-import { loadPayload, offloadPayloads, storePayload } from "./delivery-payload";
-import { loadCloudEvent } from "./event-body";
+import { enqueueDeliveries } from "./enqueue";
 import {
   CREATE_RESPONSE_BYTES,
   IDENTITY_WAIT_S,
-  IdentityError,
   type IdentityPlan,
   identityOf,
   planIdentity,
   settleCreate,
   type Target,
 } from "./identity";
-import { enqueueDeliveries, MAX_QUEUE_DELAY_S } from "./messages";
-import { DISABLE_AFTER_MS, isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
 import { boundedError, newStepDelivery } from "./steps";
+import { sharedAuthContext } from "./token-cache";
 
 export const USER_AGENT = "syndic/0.1.0";
 const EXCERPT_BYTES = 1024;
@@ -91,7 +85,7 @@ interface Credentials {
 async function loadCredentials(env: Env, destination: DestinationRow): Promise<Credentials> {
   try {
     const [auth, secret] = await Promise.all([
-      unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(destination.id, "auth"), destination.auth_enc),
+      unsealJson(env.SECRETS_KEY, destinationSecret(destination.id, "auth"), destination.auth_enc, Auth),
       unseal(env.SECRETS_KEY, destinationSecret(destination.id, "signing_secret"), destination.signing_secret_enc),
     ]);
     return { auth, secret };
@@ -115,7 +109,7 @@ async function buildRequest(
     url,
     method,
     headers: {
-      ...(JSON.parse(destination.headers) as Record<string, string>),
+      ...destination.headers,
       ...framed.headers,
       "user-agent": USER_AGENT,
       ...(await webhookHeaders(secret, delivery.id, framed.body)),
@@ -201,18 +195,16 @@ async function attemptSend(
       durationMs: first.durationMs + second.durationMs,
     };
   } catch (error) {
-    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError) && !(error instanceof BlockedUrlError)) {
-      throw error;
-    }
-    const retryable = error instanceof TokenError && error.retryable;
+    // A URL the policy refuses, credentials that will not open or a token that cannot be had: nothing was sent.
+    if (!(error instanceof RelayError)) throw error;
     return {
       statusCode: null,
       error: error.message,
       excerpt: null,
       body: null,
-      retryAfter: error instanceof TokenError ? error.retryAfter : null,
+      retryAfter: error.retryAfter,
       durationMs: Date.now() - started,
-      authFailed: { retryable },
+      authFailed: { retryable: error.retryable },
     };
   }
 }
@@ -252,13 +244,13 @@ async function nextStep(env: Env, delivery: DeliveryRow, subscription: Subscript
   if (!delivery.chain || !subscription) return null;
   const eventRow = await getEvent(env.DB, delivery.event_id);
   if (!eventRow) return null;
-  const event = await loadCloudEvent(env, eventRow);
+  const event = await loadCloudEvent(env.BUCKET, eventRow);
   const next = await newStepDelivery(
     { event, subscription, generation: delivery.generation, chain: true, now },
     delivery.step + 1,
     newId("dlv", now),
   );
-  return next && (await offloadPayloads(env, [next]))[0];
+  return next && (await offloadPayloads(env.BUCKET, [next]))[0];
 }
 
 /**
@@ -312,7 +304,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
     if (plan.kind === "wait") return waitForIdentity(env, delivery, now);
   }
   // A payload in R2 is read before an attempt is claimed: a lost object ends the delivery without spending one.
-  const payload = plan ? null : await loadPayload(env, delivery);
+  const payload = plan ? null : await loadPayload(env.BUCKET, delivery);
   if (!plan && payload === null) {
     await setStatus(env.DB, deliveryId, "dead", `the payload ${delivery.payload_key} is missing from R2`, now);
     return skip("dead_payload_missing");
@@ -337,7 +329,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
   const identityWrites: D1PreparedStatement[] = [];
   if (plan && identity && subscription) {
     // The request as it was made, so the delivery shows (and a deliver-stage replay resends) what really went out.
-    const body = await storePayload(env, deliveryId, target.body);
+    const body = await storePayload(env.BUCKET, deliveryId, target.body);
     identityWrites.push(recordRequest(env.DB, deliveryId, body, target.url, target.method));
     if (plan.kind === "create") {
       const ok = decision.outcome === "sent";

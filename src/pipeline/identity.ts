@@ -3,11 +3,12 @@ import type { DeliveryRow } from "../db/deliveries";
 import type { DestinationRow } from "../db/destinations";
 import { getEvent } from "../db/events";
 import { getIdentity, type IdentityKey, releaseCreate, reserveCreate, storeRemoteId } from "../db/identities";
+import { loadCloudEvent } from "../db/payloads";
 import type { SubscriptionRow } from "../db/subscriptions";
+import { IdentityError } from "../domain/errors";
+import { ExpressionLimitError, evaluate, expressionError } from "../domain/expressions";
+import type { IdentityConfig } from "../domain/identity";
 import { fillTemplate, isDotSegment, TemplateError } from "../lib/url-template";
-import type { Step } from "../routes/subscriptions";
-import { loadCloudEvent } from "./event-body";
-import { ExpressionLimitError, evaluate, expressionError } from "./expressions";
 import { buildStepPayload } from "./steps";
 
 /** How long a delivery waits for another one that is creating the same person before it looks again. */
@@ -15,22 +16,16 @@ export const IDENTITY_WAIT_S = 2;
 /** Enough of a create's response to read the new id from; CRMs answer a record, not a report. */
 export const CREATE_RESPONSE_BYTES = 64 * 1024;
 
-type Identity = NonNullable<Step["identity"]>;
-
 /** Where and what a push sends: the destination URL, or the identity's update URL for a person already known. */
 export type Target = Pick<OutboundRequest, "url" | "method" | "body">;
-
-/** The event cannot be mapped as configured (no local id, a transform that fails): retrying will not help. */
-export class IdentityError extends Error {}
 
 export type IdentityPlan =
   | { kind: "update"; key: IdentityKey; target: Target }
   | { kind: "create"; key: IdentityKey; target: Target }
   | { kind: "wait"; key: IdentityKey };
 
-export function identityOf(subscription: SubscriptionRow | null, stepIndex: number): Identity | null {
-  if (!subscription) return null;
-  return (JSON.parse(subscription.steps) as Step[])[stepIndex]?.identity ?? null;
+export function identityOf(subscription: SubscriptionRow | null, stepIndex: number): IdentityConfig | null {
+  return subscription?.steps[stepIndex]?.identity ?? null;
 }
 
 function expressionKey(subscription: SubscriptionRow, stepIndex: number, part: string): string {
@@ -46,14 +41,14 @@ export async function planIdentity(
   env: Env,
   delivery: DeliveryRow,
   subscription: SubscriptionRow,
-  identity: Identity,
+  identity: IdentityConfig,
   destination: DestinationRow,
   reserveUntil: number,
   now: number,
 ): Promise<IdentityPlan> {
   const row = await getEvent(env.DB, delivery.event_id);
   if (!row) throw new IdentityError("the event is no longer stored");
-  const event = await loadCloudEvent(env, row);
+  const event = await loadCloudEvent(env.BUCKET, row);
   let local: unknown;
   try {
     local = await evaluate(expressionKey(subscription, delivery.step, "local"), identity.local_id, event);
@@ -103,7 +98,7 @@ export async function settleCreate(
   db: D1Database,
   subscription: SubscriptionRow,
   stepIndex: number,
-  identity: Identity,
+  identity: IdentityConfig,
   key: IdentityKey,
   deliveryId: string,
   response: { ok: boolean; body: string | null },

@@ -1,13 +1,13 @@
 import { Validator } from "@cfworker/json-schema";
 import { insertEvents } from "../db/events";
+import { INLINE_BODY_LIMIT, payloadKey } from "../db/payloads";
 import { type EventTypeRow, listEventTypes, type SourceRow } from "../db/sources";
+import type { CloudEvent } from "../domain/cloudevent";
+import type { RouteMessage } from "../domain/messages";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type FieldError, invalid } from "../lib/problem";
-import type { CloudEvent } from "./cloudevent";
-import { INLINE_BODY_LIMIT, payloadKey } from "./event-body";
 import type { IncomingEvent } from "./formats";
-import type { RouteMessage } from "./messages";
 
 export interface PublishResult {
   accepted: number;
@@ -15,14 +15,16 @@ export interface PublishResult {
   ids: string[];
 }
 
+/** Compiled validators by the schema's JSON text: an edited schema is a new key by itself. */
 const validators = new Map<string, Validator>();
 
-function validatorFor(schema: string): Validator {
-  let validator = validators.get(schema);
+function validatorFor(schema: Record<string, unknown>): Validator {
+  const key = JSON.stringify(schema);
+  let validator = validators.get(key);
   if (!validator) {
     if (validators.size > 200) validators.clear();
-    validator = new Validator(JSON.parse(schema), "2020-12", false);
-    validators.set(schema, validator);
+    validator = new Validator(schema, "2020-12", false);
+    validators.set(key, validator);
   }
   return validator;
 }

@@ -1,4 +1,4 @@
-import { AuthConfigError, applyAuth, type OutboundRequest, TokenError } from "../auth/outbound";
+import { applyAuth, type OutboundRequest } from "../auth/outbound";
 import {
   claimObject,
   getNotification,
@@ -7,18 +7,19 @@ import {
   settleObject,
 } from "../db/notifications";
 import { getSource, type SourceRow } from "../db/sources";
-import { sharedAuthContext } from "../db/tokens";
+import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../domain/backoff";
+import type { RouteMessage } from "../domain/messages";
 import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
+import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
-import { assertSendable, BlockedUrlError } from "../lib/url-policy";
-import { fillTemplate, TemplateError } from "../lib/url-template";
+import { assertSendable } from "../lib/url-policy";
+import { fillTemplate } from "../lib/url-template";
 import { USER_AGENT } from "./deliver";
 import { publishEvents } from "./ingest";
-import type { RouteMessage } from "./messages";
-import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "./retry-policy";
 import { sourceConfig } from "./source-config";
+import { sharedAuthContext } from "./token-cache";
 
 /** Calls for the same object within this window are answered by one fetch, made when the window closes. */
 export const COLLAPSE_WINDOW_S = 2;
@@ -77,20 +78,11 @@ async function fetchRecord(env: Env, source: SourceRow, objectId: string): Promi
       config.fetchAuth,
       sharedAuthContext(env, source.id),
     );
-  } catch (error) {
-    if (error instanceof TemplateError)
-      return { status: null, error: error.message, retryAfter: null, permanent: true };
-    if (!(error instanceof TokenError) && !(error instanceof AuthConfigError)) throw error;
-    const retryable = error instanceof TokenError && error.retryable;
-    const retryAfter = error instanceof TokenError ? error.retryAfter : null;
-    return { status: null, error: error.message, retryAfter, permanent: !retryable };
-  }
-  try {
     assertSendable(env, request.url);
   } catch (error) {
-    if (error instanceof BlockedUrlError)
-      return { status: null, error: error.message, retryAfter: null, permanent: true };
-    throw error;
+    // An id that cannot fill the URL, credentials that cannot be had, a URL the policy refuses: nothing was sent.
+    if (!(error instanceof RelayError)) throw error;
+    return { status: null, error: error.message, retryAfter: error.retryAfter, permanent: !error.retryable };
   }
   try {
     const response = await fetch(request.url, {

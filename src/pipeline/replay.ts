@@ -1,9 +1,11 @@
 import { type DeliveryRow, insertDeliveries, type NewDelivery } from "../db/deliveries";
-import { type ReplayCriteria, replayDeliveriesPage, replayEventIdsPage } from "../db/replay-queries";
+import { replayDeliveriesPage, replayEventIdsPage } from "../db/replay-queries";
 import { advanceReplay, failReplay, getReplay } from "../db/replays";
+import type { RouteMessage } from "../domain/messages";
+import type { ReplayCriteria } from "../domain/replay";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { enqueueDeliveries, type RouteMessage } from "./messages";
+import { enqueueDeliveries } from "./enqueue";
 import { routeEvents } from "./route";
 
 /** Small enough that one page — routing 100 events, or copying 100 deliveries — stays well inside a CPU budget. */
@@ -61,7 +63,7 @@ async function deliverPage(env: Env, replayId: string, criteria: ReplayCriteria,
 export async function runReplayPage(env: Env, replayId: string): Promise<void> {
   const replay = await getReplay(env.DB, replayId);
   if (replay?.status !== "running") return;
-  const criteria = JSON.parse(replay.criteria) as ReplayCriteria;
+  const { criteria } = replay;
   try {
     const page = replay.stage === "route" ? routePage : deliverPage;
     const { processed, lastId, created } = await page(env, replayId, criteria, replay.cursor);

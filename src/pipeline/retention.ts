@@ -6,6 +6,7 @@ import {
   expiredArchives,
   type RetentionWindow,
 } from "../db/retention";
+import type { RetentionMessage } from "../domain/messages";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 
@@ -33,12 +34,6 @@ const MAX_PASSES = 200;
  * if no archive covers it yet, and an expired archive's row is kept so the cron cannot build its period again.
  */
 export const SCHEDULER_REACH_MS = 15 * DAY_MS;
-
-/** Rides the `archive` queue beside build jobs; see pipeline/upkeep.ts. */
-export interface RetentionMessage {
-  kind: "retention";
-  pass: number;
-}
 
 export interface RetentionReport {
   events: number;

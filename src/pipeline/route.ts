@@ -1,12 +1,12 @@
 import { type ArchiveMembership, archiveStatements, collectArchiveItems, newMembership } from "../archive/membership";
 import { insertDeliveries, type NewDelivery } from "../db/deliveries";
 import { type EventRow, getEventsByIds, markRouted } from "../db/events";
+import { loadCloudEvent, offloadPayloads, payloadKeysOf } from "../db/payloads";
 import { type SubscriptionRow, subscriptionsForSources } from "../db/subscriptions";
+import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { offloadPayloads, payloadKeysOf } from "./delivery-payload";
-import { loadCloudEvent } from "./event-body";
-import { enqueueDeliveries } from "./messages";
+import { enqueueDeliveries } from "./enqueue";
 import { routeOne } from "./steps";
 
 export interface RouteOptions {
@@ -29,13 +29,14 @@ interface Failure {
 }
 
 /** Some events of a message could not be routed; the rest were, and the message is retried for these alone. */
-export class RouteIncompleteError extends Error {
+export class RouteIncompleteError extends RelayError {
   constructor(readonly failures: Failure[]) {
     super(
       `${failures.length} event(s) could not be routed and will be retried: ${failures
         .map((failure) => `${failure.eventId}: ${failure.error}`)
         .join("; ")
         .slice(0, 1000)}`,
+      true,
     );
   }
 }
@@ -48,7 +49,7 @@ async function planEvent(
   generation: string,
   now: number,
 ): Promise<EventPlan> {
-  const event = await loadCloudEvent(env, row);
+  const event = await loadCloudEvent(env.BUCKET, row);
   const deliveries: NewDelivery[] = [];
   for (const subscription of subscriptions) {
     if (subscription.source_id !== row.source_id) continue;
@@ -57,7 +58,7 @@ async function planEvent(
   }
   const archived = newMembership();
   await collectArchiveItems(archived, row, event, subscriptions);
-  return { row, deliveries: await offloadPayloads(env, deliveries), archived };
+  return { row, deliveries: await offloadPayloads(env.BUCKET, deliveries), archived };
 }
 
 function statementsOf(env: Env, plans: EventPlan[], generation: string, now: number): D1PreparedStatement[] {

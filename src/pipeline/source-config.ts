@@ -1,29 +1,20 @@
-import type { InboundConfig } from "../auth/inbound";
 import { sourceSecrets, unsealJson } from "../auth/sealed";
 import type { SourceRow } from "../db/sources";
-import type { Auth } from "../routes/schemas";
+import type { Auth } from "../domain/auth";
+import { SourceSecrets } from "../domain/source";
 
-export interface FetchConfig {
-  url: string;
-  method: "GET" | "POST";
-  headers: Record<string, string>;
-  event_type: string;
-}
+const NO_SECRETS: SourceSecrets = {};
+const NO_AUTH: Auth = { type: "none" };
 
-interface SealedSourceSecrets {
-  hmac_secret?: string;
-  fetch_auth?: Auth;
-}
-
-/** A source's readable config joined with what is sealed under SECRETS_KEY. */
+/** A source's readable config (parsed by db/) joined with what is sealed under SECRETS_KEY. */
 export async function sourceConfig(env: Env, source: SourceRow) {
   const secrets = source.secrets_enc
-    ? await unsealJson<SealedSourceSecrets>(env.SECRETS_KEY, sourceSecrets(source.id), source.secrets_enc)
-    : ({} as SealedSourceSecrets);
+    ? await unsealJson(env.SECRETS_KEY, sourceSecrets(source.id), source.secrets_enc, SourceSecrets)
+    : NO_SECRETS;
   return {
-    inbound: source.inbound ? (JSON.parse(source.inbound) as InboundConfig) : null,
+    inbound: source.inbound,
     hmacSecret: secrets.hmac_secret,
-    fetch: source.fetch_config ? (JSON.parse(source.fetch_config) as FetchConfig) : null,
-    fetchAuth: secrets.fetch_auth ?? ({ type: "none" } as Auth),
+    fetch: source.fetch_config,
+    fetchAuth: secrets.fetch_auth ?? NO_AUTH,
   };
 }

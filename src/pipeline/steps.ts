@@ -1,8 +1,8 @@
 import type { NewDelivery } from "../db/deliveries";
 import type { SubscriptionRow } from "../db/subscriptions";
-import type { Step } from "../routes/subscriptions";
-import type { CloudEvent } from "./cloudevent";
-import { evaluate, evaluateJson, expressionError } from "./expressions";
+import type { CloudEvent } from "../domain/cloudevent";
+import { evaluateJson, expressionError } from "../domain/expressions";
+import { matchesType, passesFilter } from "../domain/matching";
 
 export interface DeliveryContext {
   event: CloudEvent;
@@ -19,21 +19,6 @@ export function boundedError(text: string): string {
   return text.length > LAST_ERROR_CHARS ? `${text.slice(0, LAST_ERROR_CHARS)}… (cut)` : text;
 }
 
-export function stepsOf(subscription: SubscriptionRow): Step[] {
-  return JSON.parse(subscription.steps) as Step[];
-}
-
-export function matchesType(subscription: SubscriptionRow, type: string): boolean {
-  const types = JSON.parse(subscription.event_types) as string[];
-  return types.includes("*") || types.includes(type);
-}
-
-export async function passesFilter(subscription: SubscriptionRow, event: CloudEvent): Promise<boolean> {
-  if (!subscription.filter) return true;
-  const result = await evaluate(`${subscription.id}:${subscription.version}:filter`, subscription.filter, event);
-  return Boolean(result);
-}
-
 /** The body a step sends: its transform's output (`$remote_id` bound for identity steps), else the CloudEvent. */
 export async function buildStepPayload(
   subscription: SubscriptionRow,
@@ -41,7 +26,7 @@ export async function buildStepPayload(
   event: CloudEvent,
   remoteId: string | null = null,
 ): Promise<string> {
-  const step = stepsOf(subscription)[stepIndex];
+  const step = subscription.steps[stepIndex];
   if (!step?.transform) return JSON.stringify(event);
   const key = `${subscription.id}:${subscription.version}:step${stepIndex}`;
   const output = await evaluateJson(key, step.transform, event, { remote_id: remoteId });
@@ -90,7 +75,7 @@ export async function newStepDelivery(
   stepIndex: number,
   id: string,
 ): Promise<NewDelivery | null> {
-  const step = stepsOf(context.subscription)[stepIndex];
+  const step = context.subscription.steps[stepIndex];
   if (!step) return null;
   const row = base(context, id, stepIndex, step.destination_id);
   try {
@@ -109,15 +94,15 @@ export async function newStepDelivery(
 
 /**
  * What routing makes of one event for one subscription: nothing, a `skipped` row, or the first step. It never
- * throws: whatever goes wrong for this pair (a filter, a transform, a limit, a broken stored config) becomes this
- * pair's `dead` row, and every other pair of the batch is routed as usual.
+ * throws: whatever goes wrong for this pair (a filter, a transform, a limit) becomes this pair's `dead` row, and
+ * every other pair of the batch is routed as usual.
  */
 export async function routeOne(context: DeliveryContext, newDeliveryId: () => string): Promise<NewDelivery | null> {
   const { subscription, event } = context;
   let destinationId: string | null = null;
   try {
     if (!matchesType(subscription, event.type)) return null;
-    const steps = stepsOf(subscription);
+    const steps = subscription.steps;
     if (!steps.length) return null;
     destinationId = steps[0].destination_id;
     let passes: boolean;

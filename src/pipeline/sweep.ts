@@ -1,18 +1,18 @@
+import { enqueueArchives } from "../archive/schedule";
 import { stalledArchiveIds, touchArchives } from "../db/archives";
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { markEventsSwept, type UnroutedEvent, unroutedEventsToRing } from "../db/lost-work";
 import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
 import { stalledSyncIds, touchSync } from "../db/syncs";
+import { type EventsMessage, type RouteMessage, SEND_BATCH_LIMIT } from "../domain/messages";
 import { logStep } from "../lib/log";
 import { sweepAnnouncements } from "./archive-ready";
-import { enqueueArchives, enqueueDeliveries, type RouteMessage, SEND_BATCH_LIMIT } from "./messages";
+import { enqueueDeliveries } from "./enqueue";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
 const RESWEEP_AFTER_MS = 5 * 60 * 1000;
 const EVENTS_PER_MESSAGE = 100;
-
-type EventsMessage = Extract<RouteMessage, { kind: "events" }>;
 
 /**
  * One message per source, at most EVENTS_PER_MESSAGE ids each: a route message succeeds or fails as a whole, so one

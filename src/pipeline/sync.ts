@@ -1,43 +1,27 @@
-import { applyAuth, TokenError } from "../auth/outbound";
+import { applyAuth } from "../auth/outbound";
 import { syncSecret, unsealJson } from "../auth/sealed";
 import { getSource } from "../db/sources";
 import { advanceSync, getSync, type SyncRow, setSyncStatus } from "../db/syncs";
-import { sharedAuthContext } from "../db/tokens";
+import { Auth } from "../domain/auth";
+import { isRetryableStatus } from "../domain/backoff";
+import { RetryableSyncError } from "../domain/errors";
+import { evaluate } from "../domain/expressions";
+import type { RouteMessage } from "../domain/messages";
+import type { StoredSyncConfig } from "../domain/sync";
 import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
+import { RelayError } from "../lib/errors";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
 import { assertSendable, BlockedUrlError } from "../lib/url-policy";
-import type { Auth } from "../routes/schemas";
 import { USER_AGENT } from "./deliver";
-import { evaluate } from "./expressions";
 import type { IncomingEvent } from "./formats";
 import { publishEvents } from "./ingest";
-import type { RouteMessage } from "./messages";
-import { isRetryableStatus } from "./retry-policy";
-
-export type Pagination =
-  | { type: "cursor"; param: string; next: string }
-  | { type: "page"; param: string; start: number }
-  | { type: "none" };
-
-/** What a sync pages through; `auth_enc` is the origin credential, sealed like every other. */
-export interface SyncConfig {
-  list_url: string;
-  headers: Record<string, string>;
-  pagination: Pagination;
-  items: string;
-  id: string;
-  event_type: string;
-  max_pages: number;
-  auth_enc: string;
-}
+import { sharedAuthContext } from "./token-cache";
 
 const FETCH_TIMEOUT_MS = 30_000;
 const PUBLISH_CHUNK = 500;
 
-export class RetryableSyncError extends Error {}
-
-function pageUrl(config: SyncConfig, cursor: string | null): string {
+function pageUrl(config: StoredSyncConfig, cursor: string | null): string {
   const url = new URL(config.list_url);
   const { pagination } = config;
   if (pagination.type === "cursor" && cursor) url.searchParams.set(pagination.param, cursor);
@@ -45,8 +29,8 @@ function pageUrl(config: SyncConfig, cursor: string | null): string {
   return url.toString();
 }
 
-async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: string | null): Promise<unknown> {
-  const auth = await unsealJson<Auth>(env.SECRETS_KEY, syncSecret(sync.id), config.auth_enc);
+async function fetchPage(env: Env, sync: SyncRow, config: StoredSyncConfig, cursor: string | null): Promise<unknown> {
+  const auth = await unsealJson(env.SECRETS_KEY, syncSecret(sync.id), config.auth_enc, Auth);
   const request = await applyAuth(
     {
       url: pageUrl(config, cursor),
@@ -56,9 +40,7 @@ async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: st
     },
     auth,
     sharedAuthContext(env, sync.source_id),
-  ).catch((error) => {
-    throw error instanceof TokenError && error.retryable ? new RetryableSyncError(error.message) : error;
-  });
+  );
   try {
     assertSendable(env, request.url);
   } catch (error) {
@@ -95,7 +77,13 @@ async function fetchPage(env: Env, sync: SyncRow, config: SyncConfig, cursor: st
   }
 }
 
-async function nextCursor(syncId: string, config: SyncConfig, body: unknown, cursor: string | null, items: number) {
+async function nextCursor(
+  syncId: string,
+  config: StoredSyncConfig,
+  body: unknown,
+  cursor: string | null,
+  items: number,
+) {
   const { pagination } = config;
   if (pagination.type === "none" || items === 0) return null;
   if (pagination.type === "page") return String(Number(cursor ?? pagination.start) + 1);
@@ -111,7 +99,7 @@ export async function runSyncPage(env: Env, syncId: string): Promise<void> {
   const sync = await getSync(env.DB, syncId);
   if (sync?.status !== "running") return;
   const started = Date.now();
-  const config = JSON.parse(sync.config) as SyncConfig;
+  const { config } = sync;
   const source = await getSource(env.DB, sync.source_id);
   if (!source) {
     await setSyncStatus(env.DB, syncId, "failed", "the source was deleted", Date.now());
@@ -164,7 +152,8 @@ export async function runSyncPage(env: Env, syncId: string): Promise<void> {
     });
     if (advanced && !done) await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: syncId } satisfies RouteMessage);
   } catch (error) {
-    if (error instanceof RetryableSyncError) {
+    // A token endpoint or origin that may recover: the queue retries the page with backoff.
+    if (error instanceof RelayError && error.retryable) {
       logStep({ stage: "sync", outcome: "page_retry", sync_id: syncId, error: error.message });
       throw error;
     }

@@ -2,10 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { archiveLink, LinkKeyMissing, linkTtlOf, MAX_LINK_TTL_S, MIN_LINK_TTL_S } from "../archive/links";
 import { getArchive } from "../db/archives";
 import { getSubscriber } from "../db/subscribers";
+import { Id } from "../domain/ids";
 import { Problem } from "../lib/problem";
 import { iso } from "../lib/time";
 import { newRouter, requireFound } from "./router";
-import { errorResponses, Id, ProblemSchema } from "./schemas";
+import { errorResponses, ProblemSchema } from "./schemas";
 
 const LinkInput = z
   .object({

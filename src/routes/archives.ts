@@ -3,13 +3,14 @@ import { isDate, localDate, spanPeriod } from "../archive/periods";
 import { requestArchive } from "../archive/schedule";
 import { type ArchiveRow, getArchive, listArchives } from "../db/archives";
 import { getSubscriber } from "../db/subscribers";
+import { ArchiveFormat } from "../domain/archive-settings";
+import { Id } from "../domain/ids";
+import { ArchiveStatus } from "../domain/status";
 import { invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id, ListQuery, listOf } from "./schemas";
-
-export const ArchiveStatus = z.enum(["pending", "building", "ready", "failed"]);
+import { ListQuery, listOf } from "./schemas";
 
 /** Longest span one archive may cover: a year of local days. */
 const MAX_SPAN_DAYS = 366;
@@ -27,14 +28,14 @@ const ArchiveInput = z
   .object({ subscriber_id: Id("sub"), period_start: LocalDate, period_end: LocalDate })
   .openapi("ArchiveInput");
 
-export const Archive = z
+const Archive = z
   .object({
     id: z.string(),
     subscriber_id: z.string(),
     period_start: z.string(),
     period_end: z.string(),
     timezone: z.string(),
-    format: z.enum(["json", "ndjson", "csv", "files"]),
+    format: ArchiveFormat,
     from: z.string().openapi({ description: "first instant covered (events by the time Syndic received them)" }),
     to: z.string().openapi({ description: "end of the period, exclusive" }),
     status: ArchiveStatus,
@@ -51,14 +52,14 @@ export const Archive = z
   })
   .openapi("Archive");
 
-export function presentArchive(row: ArchiveRow) {
+function presentArchive(row: ArchiveRow) {
   return {
     id: row.id,
     subscriber_id: row.subscriber_id,
     period_start: row.period_start,
     period_end: row.period_end,
     timezone: row.timezone,
-    format: row.format as z.infer<typeof Archive>["format"],
+    format: row.format,
     from: iso(row.from_ms)!,
     to: iso(row.to_ms)!,
     status: row.status,

@@ -1,40 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { type DeliveryRow, getDelivery, listAttempts, listDeliveries, requeueDelivery } from "../db/deliveries";
+import { getDelivery, listAttempts, listDeliveries, requeueDelivery } from "../db/deliveries";
 import { getDestination } from "../db/destinations";
+import { loadPayloadValue } from "../db/payloads";
+import { Id } from "../domain/ids";
+import { DeliveryStatus } from "../domain/status";
 import { Problem } from "../lib/problem";
 import { redactText } from "../lib/redact";
 import { iso } from "../lib/time";
-import { loadPayload } from "../pipeline/delivery-payload";
-import { enqueueDeliveries } from "../pipeline/messages";
+import { enqueueDeliveries } from "../pipeline/enqueue";
+import { Delivery, presentDelivery } from "./delivery-presenter";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id, ListQuery, listOf } from "./schemas";
-
-export const DeliveryStatus = z.enum(["pending", "ready", "sent", "retrying", "dead", "skipped", "held"]);
-
-const Delivery = z
-  .object({
-    id: z.string(),
-    event_id: z.string(),
-    subscription_id: z.string(),
-    subscriber_id: z.string(),
-    destination_id: z.string().nullable(),
-    step: z.number(),
-    status: DeliveryStatus,
-    attempts: z.number(),
-    next_attempt_at: z.string().nullable(),
-    last_status_code: z.number().nullable(),
-    last_error: z.string().nullable(),
-    replay_id: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    sent_at: z.string().nullable(),
-    request: z
-      .object({ url: z.string(), method: z.string() })
-      .nullable()
-      .openapi({ description: "for identity steps: the create or update request last made" }),
-  })
-  .openapi("Delivery");
+import { ListQuery, listOf } from "./schemas";
 
 const Attempt = z.object({
   n: z.number(),
@@ -48,27 +25,6 @@ const Attempt = z.object({
 const DeliveryDetail = Delivery.omit({ attempts: true })
   .extend({ attempt_count: z.number(), payload: z.unknown(), attempts: z.array(Attempt) })
   .openapi("DeliveryDetail");
-
-export function presentDelivery(row: DeliveryRow) {
-  return {
-    id: row.id,
-    event_id: row.event_id,
-    subscription_id: row.subscription_id,
-    subscriber_id: row.subscriber_id,
-    destination_id: row.destination_id,
-    step: row.step,
-    status: row.status,
-    attempts: row.attempts,
-    next_attempt_at: row.status === "ready" || row.status === "retrying" ? iso(row.next_attempt_at) : null,
-    last_status_code: row.last_status_code,
-    last_error: row.last_error,
-    replay_id: row.generation ? row.generation.split(":")[0] : null,
-    created_at: iso(row.created_at)!,
-    updated_at: iso(row.updated_at)!,
-    sent_at: iso(row.sent_at),
-    request: row.request_url ? { url: row.request_url, method: row.request_method ?? "POST" } : null,
-  };
-}
 
 const Params = z.object({ id: Id("dlv") });
 
@@ -106,15 +62,12 @@ export const deliveries = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = requireFound(await getDelivery(c.env.DB, id), "delivery");
-      const [attempts, payload] = await Promise.all([
-        listAttempts(c.env.DB, id),
-        row.payload === null && row.payload_key === null ? null : loadPayload(c.env, row),
-      ]);
+      const [attempts, payload] = await Promise.all([listAttempts(c.env.DB, id), loadPayloadValue(c.env.BUCKET, row)]);
       return c.json(
         {
           ...presentDelivery(row),
           attempt_count: row.attempts,
-          payload: payload === null ? null : JSON.parse(payload),
+          payload,
           attempts: attempts.map((attempt) => ({
             n: attempt.n,
             at: iso(attempt.at)!,

@@ -12,44 +12,21 @@ import {
 } from "../db/destinations";
 import { getSubscriber } from "../db/subscribers";
 import { dropTokensOf } from "../db/tokens";
+import { Auth, type PublicAuth, publicAuth } from "../domain/auth";
+import { CloudEventsMode } from "../domain/cloudevents-mode";
+import { DestinationInput } from "../domain/destination";
+import { Id } from "../domain/ids";
 import { newId } from "../lib/ids";
 import { movesOrigin } from "../lib/origin";
 import { invalid } from "../lib/problem";
 import { redactHeaders } from "../lib/redact";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
-import { CLOUDEVENTS_MODES, type CloudEventsMode } from "../pipeline/cloudevent-framing";
 import { sweepDue } from "../pipeline/sweep";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
-import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
-
-const Retry = z
-  .object({
-    max_attempts: z.number().int().min(1).max(100).default(10),
-    initial_delay: z.number().int().min(1).max(86_400).default(20),
-    max_delay: z.number().int().min(1).max(604_800).default(3600),
-  })
-  .refine((retry) => retry.max_delay >= retry.initial_delay, {
-    message: "max_delay must be at least initial_delay",
-    path: ["max_delay"],
-  });
-
-const DestinationInput = z
-  .object({
-    name: z.string().min(1).max(200),
-    url: HttpUrl,
-    method: z.enum(["POST", "PUT", "PATCH"]).default("POST"),
-    environment: z.enum(["production", "sandbox"]).default("production"),
-    headers: Headers,
-    auth: Auth.default({ type: "none" }),
-    timeout_ms: z.number().int().min(100).max(120_000).default(30_000),
-    retry: Retry.default({ max_attempts: 10, initial_delay: 20, max_delay: 3600 }),
-    /** How a push that is the CloudEvent itself is framed (CONTRACT §6); a transform's output is always JSON. */
-    cloudevents_mode: z.enum(CLOUDEVENTS_MODES).default("json"),
-  })
-  .openapi("DestinationInput");
+import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 const DestinationPatch = patchSchema(DestinationInput).openapi("DestinationPatch");
 
@@ -65,7 +42,7 @@ const Destination = z
     auth: z.record(z.string(), z.unknown()),
     timeout_ms: z.number(),
     retry: z.object({ max_attempts: z.number(), initial_delay: z.number(), max_delay: z.number() }),
-    cloudevents_mode: z.enum(CLOUDEVENTS_MODES),
+    cloudevents_mode: CloudEventsMode,
     disabled_at: z.string().nullable(),
     disabled_reason: z.string().nullable(),
     failing_since: z.string().nullable(),
@@ -87,11 +64,11 @@ async function present(env: Env, row: DestinationRow) {
     url: row.url,
     method: row.method,
     environment: row.environment,
-    headers: redactHeaders(JSON.parse(row.headers)),
+    headers: redactHeaders(row.headers),
     auth: await readableAuth(env, row),
     timeout_ms: row.timeout_ms,
     retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
-    cloudevents_mode: row.cloudevents_mode as CloudEventsMode,
+    cloudevents_mode: row.cloudevents_mode,
     disabled_at: iso(row.disabled_at),
     disabled_reason: row.disabled_reason,
     failing_since: iso(row.failing_since),
@@ -112,7 +89,7 @@ async function currentInput(
   let auth: Auth = { type: "none" };
   if (patch.auth == null) {
     try {
-      auth = await unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc);
+      auth = await unsealJson(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc, Auth);
     } catch (error) {
       if (!(error instanceof SealedUnreadable)) throw error;
       throw invalid([
@@ -123,20 +100,20 @@ async function currentInput(
   return {
     name: row.name,
     url: row.url,
-    method: row.method as "POST" | "PUT" | "PATCH",
-    environment: row.environment as "production" | "sandbox",
-    headers: JSON.parse(row.headers),
+    method: row.method,
+    environment: row.environment,
+    headers: row.headers,
     auth,
     timeout_ms: row.timeout_ms,
     retry: { max_attempts: row.max_attempts, initial_delay: row.initial_delay, max_delay: row.max_delay },
-    cloudevents_mode: row.cloudevents_mode as CloudEventsMode,
+    cloudevents_mode: row.cloudevents_mode,
   };
 }
 
 /** The auth's readable part; credentials that no longer open are shown as such instead of failing the read. */
-async function readableAuth(env: Env, row: DestinationRow): Promise<Record<string, unknown>> {
+async function readableAuth(env: Env, row: DestinationRow): Promise<PublicAuth> {
   try {
-    return publicAuth(await unsealJson<Auth>(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc));
+    return publicAuth(await unsealJson(env.SECRETS_KEY, destinationSecret(row.id, "auth"), row.auth_enc, Auth));
   } catch (error) {
     if (!(error instanceof SealedUnreadable)) throw error;
     return {
@@ -186,7 +163,7 @@ export const destinations = newRouter()
         url: input.url,
         method: input.method,
         environment: input.environment,
-        headers: JSON.stringify(input.headers),
+        headers: input.headers,
         auth_type: input.auth.type,
         auth_enc: await sealJson(c.env.SECRETS_KEY, destinationSecret(id, "auth"), input.auth),
         timeout_ms: input.timeout_ms,
@@ -262,7 +239,7 @@ export const destinations = newRouter()
         url: input.url,
         method: input.method,
         environment: input.environment,
-        headers: JSON.stringify(input.headers),
+        headers: input.headers,
         auth_type: input.auth.type,
         auth_enc: patch.auth ? await sealJson(c.env.SECRETS_KEY, destinationSecret(id, "auth"), input.auth) : undefined,
         timeout_ms: input.timeout_ms,

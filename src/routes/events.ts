@@ -1,19 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { deliveriesOfEvent } from "../db/deliveries";
 import { type EventRow, getEvent, listEvents } from "../db/events";
+import { loadCloudEvent } from "../db/payloads";
+import { Id } from "../domain/ids";
+import { TimeQuery } from "../domain/time";
 import { invalid } from "../lib/problem";
 import { parseTime } from "../lib/time";
-import { loadCloudEvent } from "../pipeline/event-body";
-import { presentDelivery } from "./deliveries";
+import { presentDelivery } from "./delivery-presenter";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id, ListQuery, listOf } from "./schemas";
-
-export const TimeQuery = z
-  .string()
-  .max(64)
-  .refine((value) => parseTime(value) !== null, "must be an RFC 3339 time")
-  .optional();
+import { ListQuery, listOf } from "./schemas";
 
 const EventSummary = z
   .object({
@@ -48,7 +44,7 @@ function summary(row: EventRow) {
   };
 }
 
-export function timeRange(query: { from?: string; to?: string }) {
+function timeRange(query: { from?: string; to?: string }) {
   const from = query.from ? parseTime(query.from)! : undefined;
   const to = query.to ? parseTime(query.to)! : undefined;
   if (from !== undefined && to !== undefined && from > to) {
@@ -95,7 +91,10 @@ export const events = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = requireFound(await getEvent(c.env.DB, id), "event");
-      const [event, deliveries] = await Promise.all([loadCloudEvent(c.env, row), deliveriesOfEvent(c.env.DB, id)]);
+      const [event, deliveries] = await Promise.all([
+        loadCloudEvent(c.env.BUCKET, row),
+        deliveriesOfEvent(c.env.DB, id),
+      ]);
       return c.json({ ...summary(row), event, deliveries: deliveries.map(presentDelivery) }, 200);
     },
   );

@@ -1,23 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { type IdentityRow, listIdentities, upsertIdentities } from "../db/identities";
 import { getSubscriber } from "../db/subscribers";
+import { IdentityField, IdentityRecord } from "../domain/identity";
+import { Id } from "../domain/ids";
 import { decodeJsonCursor, encodeJsonCursor } from "../lib/cursor";
 import { iso } from "../lib/time";
-import { isDotSegment } from "../lib/url-template";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id, ListQuery, listOf } from "./schemas";
-
-const Key = z.string().min(1).max(256);
-
-const Identity = z
-  .object({
-    namespace: Key,
-    local_id: Key,
-    // It fills update.url's {remote_id}: `..` there would send updates to the CRM's parent resource.
-    remote_id: Key.refine((id) => !isDotSegment(id), "must not be . or .. (a path segment of its own)"),
-  })
-  .openapi("Identity", { description: "the subscriber's id (remote_id) for an origin id (local_id)" });
+import { ListQuery, listOf } from "./schemas";
 
 const Params = z.object({ id: Id("sub") });
 
@@ -41,8 +31,8 @@ export const identities = newRouter()
       tag: "identities",
       summary: "Known identities of a subscriber",
       params: Params,
-      query: ListQuery.extend({ namespace: Key.optional(), local_id: Key.optional() }),
-      response: listOf(Identity.extend({ updated_at: z.string() })),
+      query: ListQuery.extend({ namespace: IdentityField.optional(), local_id: IdentityField.optional() }),
+      response: listOf(IdentityRecord.extend({ updated_at: z.string() })),
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -71,7 +61,7 @@ export const identities = newRouter()
       tag: "identities",
       summary: "Bulk upsert of identities (e.g. a CRM export before going live)",
       params: Params,
-      body: z.array(Identity).min(1).max(1000),
+      body: z.array(IdentityRecord).min(1).max(1000),
       response: z.object({ upserted: z.number() }),
     }),
     async (c) => {

@@ -1,18 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { getNotification, listNotifications, type NotificationRow } from "../db/notifications";
+import { Id } from "../domain/ids";
+import { NotificationStatus } from "../domain/status";
 import { iso } from "../lib/time";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id, ListQuery, listOf } from "./schemas";
-
-const Status = z.enum(["pending", "retrying", "published", "not_found", "failed", "collapsed"]);
+import { ListQuery, listOf } from "./schemas";
 
 const Notification = z
   .object({
     id: z.string(),
     source_id: z.string(),
     object_id: z.string(),
-    status: Status.openapi({ description: "collapsed: answered by the fetch of `collapsed_into`" }),
+    status: NotificationStatus.openapi({ description: "collapsed: answered by the fetch of `collapsed_into`" }),
     attempts: z.number(),
     event_id: z.string().nullable(),
     last_status_code: z.number().nullable(),
@@ -48,7 +48,7 @@ export const notifications = newRouter()
       path: "/notifications",
       tag: "notifications",
       summary: "List ID-only notifications, newest first",
-      query: ListQuery.extend({ source_id: Id("src").optional(), status: Status.optional() }),
+      query: ListQuery.extend({ source_id: Id("src").optional(), status: NotificationStatus.optional() }),
       response: listOf(Notification),
     }),
     async (c) => {

@@ -1,52 +1,22 @@
 import { z } from "@hono/zod-openapi";
 import { getDestination } from "../db/destinations";
-import { countReplayDeliveries, countReplayEvents, type ReplayCriteria } from "../db/replay-queries";
+import { countReplayDeliveries, countReplayEvents } from "../db/replay-queries";
 import { getReplay, insertReplay, type ReplayRow } from "../db/replays";
+import { Id } from "../domain/ids";
+import type { RouteMessage } from "../domain/messages";
+import { type ReplayCriteria, ReplayInput, ReplayStage } from "../domain/replay";
+import { ReplayStatus } from "../domain/status";
 import { newId } from "../lib/ids";
 import { invalid } from "../lib/problem";
 import { iso, parseTime } from "../lib/time";
-import type { RouteMessage } from "../pipeline/messages";
-import { DeliveryStatus } from "./deliveries";
-import { TimeQuery } from "./events";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Id } from "./schemas";
-
-const ReplayInput = z
-  .object({
-    from: TimeQuery.openapi({
-      description: "stage route: events received from then on; stage deliver: deliveries created from then on",
-    }),
-    to: TimeQuery.openapi({ description: "exclusive end of the same window; at most the time of the request" }),
-    source_id: Id("src").optional().openapi({ description: "events of this source (a delivery's is its event's)" }),
-    subscriber_id: Id("sub").optional(),
-    subscription_id: Id("sbn").optional(),
-    event_types: z
-      .array(z.string().min(1).max(200))
-      .max(100)
-      .optional()
-      .openapi({ description: "events of these types (a delivery's is its event's)" }),
-    status: DeliveryStatus.optional().openapi({
-      description:
-        "stage deliver: deliveries in this status (without it, finished ones only: not pending, ready or retrying); " +
-        "stage route: events with a delivery in this status, of the given subscriber or subscription",
-    }),
-    include_copies: z.boolean().optional().openapi({
-      description: "stage deliver: also resend the copies earlier replays made (default false: originals only)",
-    }),
-    stage: z.enum(["route", "deliver"]),
-    destination_id: Id("dst")
-      .optional()
-      .openapi({ description: "stage deliver: send the copies here instead; it never widens what matches" }),
-  })
-  .strict()
-  .openapi("ReplayInput");
 
 const Replay = z
   .object({
     id: z.string(),
-    stage: z.enum(["route", "deliver"]),
-    status: z.enum(["running", "completed", "failed"]),
+    stage: ReplayStage,
+    status: ReplayStatus,
     matched: z
       .number()
       .openapi({ description: "stage route: events to route again; stage deliver: deliveries to copy" }),
@@ -60,7 +30,7 @@ const Replay = z
   .openapi("Replay");
 
 function present(row: ReplayRow) {
-  const criteria = JSON.parse(row.criteria) as ReplayCriteria;
+  const { criteria } = row;
   return {
     id: row.id,
     stage: row.stage,
@@ -75,17 +45,15 @@ function present(row: ReplayRow) {
   };
 }
 
-type Input = z.infer<typeof ReplayInput>;
-
 /** A criterion the stage cannot apply is refused, never dropped. */
-function checkStage(input: Input): void {
+function checkStage(input: ReplayInput): void {
   if (input.stage === "deliver") return;
   for (const field of ["destination_id", "include_copies"] as const) {
     if (input[field]) throw invalid([{ path: `/${field}`, message: "only applies to stage deliver" }]);
   }
 }
 
-function timeWindow(input: Input, now: number): { from?: number; to: number } {
+function timeWindow(input: ReplayInput, now: number): { from?: number; to: number } {
   const from = input.from === undefined ? undefined : parseTime(input.from)!;
   const to = input.to === undefined ? undefined : parseTime(input.to)!;
   if (from !== undefined && to !== undefined && from > to) {
@@ -96,7 +64,7 @@ function timeWindow(input: Input, now: number): { from?: number; to: number } {
 }
 
 /** A deliver-stage replay into another destination must stay within the subscriber it resends for. */
-async function checkDestination(env: Env, input: Input): Promise<void> {
+async function checkDestination(env: Env, input: ReplayInput): Promise<void> {
   if (!input.destination_id) return;
   if (!input.subscriber_id) throw invalid([{ path: "/subscriber_id", message: "is required with destination_id" }]);
   const destination = await getDestination(env.DB, input.destination_id);
@@ -145,7 +113,7 @@ export const replays = newRouter()
       await insertReplay(c.env.DB, {
         id,
         stage: input.stage,
-        criteria: JSON.stringify(criteria),
+        criteria,
         status: matched ? "running" : "completed",
         matched,
         processed: 0,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { sealJson, sourceSecrets, unsealJson } from "../auth/sealed";
+import { sealJson, sourceSecrets } from "../auth/sealed";
 import { newSecret, sha256Hex } from "../auth/secrets";
 import {
   deleteSource,
@@ -13,63 +13,22 @@ import {
   upsertEventTypes,
 } from "../db/sources";
 import { dropTokensOf } from "../db/tokens";
-import { parseCidr } from "../lib/cidr";
+import { publicAuth } from "../domain/auth";
+import { EventType } from "../domain/event-type";
+import { Id } from "../domain/ids";
+import type { Inbound } from "../domain/inbound";
+import { SourceInput, type SourceSecrets } from "../domain/source";
+import type { SourceFetch } from "../domain/source-fetch";
 import { newId } from "../lib/ids";
 import { movesOrigin } from "../lib/origin";
 import { invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
+import { sourceConfig } from "../pipeline/source-config";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
-import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf, publicAuth } from "./schemas";
-
-const EventType = z.object({
-  code: z.string().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  schema: z.record(z.string(), z.unknown()).optional().openapi({ description: "JSON Schema for `data`" }),
-});
-
-const Inbound = z.object({
-  ip_allowlist: z
-    .array(
-      z
-        .string()
-        .max(64)
-        .refine((value) => parseCidr(value) !== null, "must be an IP address or CIDR range"),
-    )
-    .max(100)
-    .optional(),
-  hmac: z
-    .object({
-      header: z.string().min(1).max(200),
-      secret: z.string().min(1).max(4096),
-      algorithm: z.enum(["sha256", "sha1"]).default("sha256"),
-      encoding: z.enum(["hex", "base64"]).default("hex"),
-      prefix: z.string().max(50).optional(),
-      timestamp_header: z.string().max(200).optional(),
-      tolerance_s: z.number().int().min(1).max(86400).optional(),
-    })
-    .optional(),
-});
-
-const Fetch = z.object({
-  url: HttpUrl.refine((url) => url.includes("{id}"), "must contain {id}"),
-  method: z.enum(["GET", "POST"]).default("GET"),
-  headers: Headers,
-  auth: Auth.default({ type: "none" }),
-  event_type: z.string().min(1).max(200),
-});
-
-const SourceInput = z
-  .object({
-    name: z.string().min(1).max(200),
-    event_types: z.array(EventType).max(500).default([]),
-    strict: z.boolean().default(false),
-    inbound: Inbound.optional(),
-    fetch: Fetch.optional(),
-  })
-  .openapi("SourceInput");
+import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 /** Event types are not merged: a PATCH's event_types are added or replaced by code, as with the event-types route. */
 const SourceSettings = SourceInput.omit({ event_types: true });
@@ -92,18 +51,8 @@ const SourceCreated = Source.extend({ api_key: z.string(), notify_url: z.string(
 
 const Params = z.object({ id: Id("src") });
 
-interface SourceSecrets {
-  hmac_secret?: string;
-  fetch_auth?: z.infer<typeof Auth>;
-}
-
 /** Splits a source's config into what can be read back and what is sealed with SECRETS_KEY. */
-async function sealConfig(
-  env: Env,
-  sourceId: string,
-  inbound: z.infer<typeof Inbound> | undefined,
-  fetch: z.infer<typeof Fetch> | undefined,
-) {
+async function sealConfig(env: Env, sourceId: string, inbound: Inbound | undefined, fetch: SourceFetch | undefined) {
   const secrets: SourceSecrets = { hmac_secret: inbound?.hmac?.secret, fetch_auth: fetch?.auth };
   const publicInbound = inbound && {
     ...inbound,
@@ -111,18 +60,18 @@ async function sealConfig(
   };
   const publicFetch = fetch && { ...fetch, auth: publicAuth(fetch.auth) };
   return {
-    inbound: publicInbound ? JSON.stringify(publicInbound) : null,
-    fetch_config: publicFetch ? JSON.stringify(publicFetch) : null,
+    inbound: publicInbound ?? null,
+    fetch_config: publicFetch ?? null,
     secrets_enc: await sealJson(env.SECRETS_KEY, sourceSecrets(sourceId), secrets),
   };
 }
 
-function eventTypeRows(sourceId: string, types: z.infer<typeof EventType>[], now: number): EventTypeRow[] {
+function eventTypeRows(sourceId: string, types: EventType[], now: number): EventTypeRow[] {
   return types.map((type) => ({
     source_id: sourceId,
     code: type.code,
     description: type.description ?? null,
-    schema: type.schema ? JSON.stringify(type.schema) : null,
+    schema: type.schema ?? null,
     created_at: now,
   }));
 }
@@ -131,7 +80,7 @@ function presentEventTypes(types: EventTypeRow[]) {
   return types.map((type) => ({
     code: type.code,
     ...(type.description ? { description: type.description } : {}),
-    ...(type.schema ? { schema: JSON.parse(type.schema) } : {}),
+    ...(type.schema ? { schema: type.schema } : {}),
   }));
 }
 
@@ -141,8 +90,8 @@ function present(row: SourceRow, types: EventTypeRow[]) {
     name: row.name,
     strict: row.strict === 1,
     event_types: presentEventTypes(types),
-    inbound: row.inbound ? JSON.parse(row.inbound) : null,
-    fetch: row.fetch_config ? JSON.parse(row.fetch_config) : null,
+    inbound: row.inbound,
+    fetch: row.fetch_config,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };
@@ -158,7 +107,7 @@ async function newCredentials(env: Env) {
   };
 }
 
-function checkUrls(env: Env, fetch: z.infer<typeof Fetch> | undefined) {
+function checkUrls(env: Env, fetch: SourceFetch | undefined) {
   assertTargetUrls(env, [
     { path: "/fetch/url", url: fetch?.url.replace("{id}", "x") },
     { path: "/fetch/auth/token_url", url: fetch?.auth.type === "oauth2" ? fetch.auth.token_url : undefined },
@@ -354,18 +303,13 @@ export const sources = newRouter()
 
 /** The source's settings as its create body would have given them, secrets included: what a PATCH merges into. */
 async function currentSettings(env: Env, row: SourceRow): Promise<z.input<typeof SourceSettings>> {
-  const secrets = row.secrets_enc
-    ? await unsealJson<SourceSecrets>(env.SECRETS_KEY, sourceSecrets(row.id), row.secrets_enc)
-    : {};
-  const inbound = row.inbound ? (JSON.parse(row.inbound) as z.input<typeof Inbound>) : undefined;
-  const fetch = row.fetch_config ? (JSON.parse(row.fetch_config) as z.input<typeof Fetch>) : undefined;
+  const { inbound, hmacSecret, fetch, fetchAuth } = await sourceConfig(env, row);
   return {
     name: row.name,
     strict: row.strict === 1,
-    inbound: inbound && {
-      ...inbound,
-      hmac: inbound.hmac && secrets.hmac_secret ? { ...inbound.hmac, secret: secrets.hmac_secret } : undefined,
-    },
-    fetch: fetch && { ...fetch, auth: secrets.fetch_auth ?? { type: "none" } },
+    inbound: inbound
+      ? { ...inbound, hmac: inbound.hmac && hmacSecret ? { ...inbound.hmac, secret: hmacSecret } : undefined }
+      : undefined,
+    fetch: fetch ? { ...fetch, auth: fetchAuth } : undefined,
   };
 }

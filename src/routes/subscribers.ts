@@ -9,51 +9,16 @@ import {
   type SubscriberRow,
   updateSubscriber,
 } from "../db/subscribers";
+import { ArchiveSettings } from "../domain/archive-settings";
+import { Id } from "../domain/ids";
+import { SubscriberInput } from "../domain/subscriber";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, requireFound } from "./router";
-import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
-
-export const Timezone = z
-  .string()
-  .max(64)
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "must be an IANA timezone such as Europe/Paris");
-
-const Archive = z.object({
-  schedule: z.enum(["daily", "weekly", "off"]).default("off"),
-  format: z.enum(["json", "ndjson", "csv", "files"]).default("json"),
-  link_ttl: z.number().int().min(1).max(2_592_000).default(604_800),
-  notify_url: HttpUrl.optional(),
-  retention_days: z.number().int().min(1).max(3650).default(90),
-  csv_escape_formulas: z.boolean().default(true).openapi({
-    description:
-      "csv: a cell or header starting with = + - @ tab or CR gets a leading ' (spreadsheet formula injection)",
-  }),
-});
-
-const SubscriberInput = z
-  .object({
-    name: z.string().min(1).max(200),
-    timezone: Timezone.default("UTC"),
-    archive: Archive.default({
-      schedule: "off",
-      format: "json",
-      link_ttl: 604_800,
-      retention_days: 90,
-      csv_escape_formulas: true,
-    }),
-  })
-  .openapi("SubscriberInput");
+import { ListQuery, listOf } from "./schemas";
 
 const SubscriberPatch = patchSchema(SubscriberInput).openapi("SubscriberPatch");
 
@@ -70,7 +35,7 @@ const Subscriber = z
     id: z.string(),
     name: z.string(),
     timezone: z.string(),
-    archive: Archive,
+    archive: ArchiveSettings,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -87,7 +52,7 @@ function present(row: SubscriberRow) {
     id: row.id,
     name: row.name,
     timezone: row.timezone,
-    archive: JSON.parse(row.archive),
+    archive: row.archive,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };
@@ -127,7 +92,7 @@ export const subscribers = newRouter()
         id,
         name: input.name,
         timezone: input.timezone,
-        archive: JSON.stringify(input.archive),
+        archive: input.archive,
         ...credentials.columns,
         links_not_before: null,
         created_at: now,
@@ -185,7 +150,7 @@ export const subscribers = newRouter()
       await updateSubscriber(c.env.DB, id, {
         name: input.name,
         timezone: input.timezone,
-        archive: JSON.stringify(input.archive),
+        archive: input.archive,
         updated_at: Date.now(),
       });
       return c.json(present(requireFound(await getSubscriber(c.env.DB, id), "subscriber")), 200);

@@ -10,51 +10,28 @@ import {
   type SubscriptionRow,
   updateSubscription,
 } from "../db/subscriptions";
+import { checkExpressionRuns } from "../domain/expressions";
+import { Id } from "../domain/ids";
+import { Step } from "../domain/step";
+import { SubscriptionFields, SubscriptionInput } from "../domain/subscription";
 import { newId } from "../lib/ids";
 import { type FieldError, invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
-import { checkExpressionRuns } from "../pipeline/expressions";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { HttpUrl, Id, ListQuery, listOf } from "./schemas";
+import { ListQuery, listOf } from "./schemas";
 
-const Expression = z.string().min(1).max(20_000);
-
-const Identity = z.object({
-  namespace: z.string().min(1).max(100),
-  local_id: Expression,
-  remote_id: Expression,
-  update: z.object({
-    url: HttpUrl.refine((url) => url.includes("{remote_id}"), "must contain {remote_id}"),
-    method: z.enum(["POST", "PUT", "PATCH"]).default("PUT"),
-  }),
-});
-
-export const Step = z.object({
-  destination_id: Id("dst"),
-  transform: Expression.optional(),
-  identity: Identity.optional(),
-});
-export type Step = z.infer<typeof Step>;
-
-const SubscriptionFields = {
-  event_types: z.array(z.string().min(1).max(200)).min(1).max(200).default(["*"]),
-  filter: Expression.nullable().optional(),
-  archive: z.boolean().default(false),
-  steps: z.array(Step).max(10).default([]),
-};
-
-const SubscriptionInput = z
-  .object({ subscriber_id: Id("sub"), source_id: Id("src"), ...SubscriptionFields })
-  .openapi("SubscriptionInput");
-
+/**
+ * PATCH names the fields it changes (each replaced whole); `filter: null` removes the filter. The merged fields are
+ * checked as a create's are.
+ */
 const SubscriptionPatch = z
   .object({
     event_types: SubscriptionFields.event_types.unwrap(),
     filter: SubscriptionFields.filter,
-    archive: z.boolean(),
-    steps: z.array(Step).max(10),
+    archive: SubscriptionFields.archive.unwrap(),
+    steps: SubscriptionFields.steps.unwrap(),
   })
   .partial()
   .openapi("SubscriptionPatch");
@@ -82,10 +59,10 @@ function present(row: SubscriptionRow) {
     id: row.id,
     subscriber_id: row.subscriber_id,
     source_id: row.source_id,
-    event_types: JSON.parse(row.event_types),
+    event_types: row.event_types,
     filter: row.filter,
     archive: row.archive === 1,
-    steps: JSON.parse(row.steps),
+    steps: row.steps,
     version: row.version,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
@@ -154,10 +131,10 @@ export const subscriptions = newRouter()
         id: newId("sbn", now),
         subscriber_id: input.subscriber_id,
         source_id: input.source_id,
-        event_types: JSON.stringify(input.event_types),
+        event_types: input.event_types,
         filter: input.filter ?? null,
         archive: input.archive ? 1 : 0,
-        steps: JSON.stringify(input.steps),
+        steps: input.steps,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -216,10 +193,10 @@ export const subscriptions = newRouter()
       };
       await validateSubscription(c.env, existing.subscriber_id, merged);
       await updateSubscription(c.env.DB, id, {
-        event_types: input.event_types ? JSON.stringify(input.event_types) : undefined,
+        event_types: input.event_types,
         filter: merged.filter,
         archive: merged.archive ? 1 : 0,
-        steps: JSON.stringify(merged.steps),
+        steps: merged.steps,
         updated_at: Date.now(),
       });
       return c.json(present(requireFound(await getSubscription(c.env.DB, id), "subscription")), 200);

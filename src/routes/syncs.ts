@@ -2,58 +2,26 @@ import { z } from "@hono/zod-openapi";
 import { sealJson, syncSecret } from "../auth/sealed";
 import { getSource } from "../db/sources";
 import { getSync, insertSync, listSyncs, type SyncRow, setSyncStatus } from "../db/syncs";
+import { checkExpressionRuns } from "../domain/expressions";
+import { Id } from "../domain/ids";
+import type { RouteMessage } from "../domain/messages";
+import { SyncStatus } from "../domain/status";
+import { type StoredSyncConfig, SyncInput } from "../domain/sync";
 import { newId } from "../lib/ids";
 import { movesOrigin } from "../lib/origin";
 import { type FieldError, invalid, Problem } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
-import { checkExpressionRuns } from "../pipeline/expressions";
-import type { RouteMessage } from "../pipeline/messages";
 import { sourceConfig } from "../pipeline/source-config";
-import type { SyncConfig } from "../pipeline/sync";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
-import { Auth, CREDENTIALS_STAY_HOME, Headers, HttpUrl, Id, ListQuery, listOf } from "./schemas";
-
-const Expression = z.string().min(1).max(2000);
-
-const SyncInput = z
-  .object({
-    list_url: HttpUrl,
-    headers: Headers,
-    auth: Auth.optional().openapi({ description: "defaults to the source's fetch.auth" }),
-    pagination: z
-      .discriminatedUnion("type", [
-        z.object({
-          type: z.literal("cursor"),
-          param: z.string().min(1).max(100).default("cursor"),
-          next: Expression.default("next_cursor"),
-        }),
-        z.object({
-          type: z.literal("page"),
-          param: z.string().min(1).max(100).default("page"),
-          start: z.number().int().min(0).default(1),
-        }),
-        z.object({ type: z.literal("none") }),
-      ])
-      .default({ type: "none" }),
-    items: Expression.default("data").openapi({ description: "JSONata: the records in a page's body" }),
-    id: Expression.default("id").openapi({ description: "JSONata: a record's id (the event's subject)" }),
-    event_type: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: "defaults to the source's fetch.event_type" }),
-    max_pages: z.number().int().min(1).max(1_000_000).default(100_000),
-  })
-  .openapi("SyncInput");
+import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 const Sync = z
   .object({
     id: z.string(),
     source_id: z.string(),
-    status: z.enum(["running", "completed", "failed"]),
+    status: SyncStatus,
     pages: z.number(),
     records: z.number(),
     published: z.number().openapi({ description: "records stored as new events (repeats within a sync are not)" }),
@@ -122,7 +90,7 @@ export const syncs = newRouter()
       ]);
       const now = Date.now();
       const syncId = newId("syn", now);
-      const stored: SyncConfig = {
+      const stored: StoredSyncConfig = {
         list_url: input.list_url,
         headers: input.headers,
         pagination: input.pagination,
@@ -132,7 +100,7 @@ export const syncs = newRouter()
         max_pages: input.max_pages,
         auth_enc: await sealJson(c.env.SECRETS_KEY, syncSecret(syncId), auth),
       };
-      await insertSync(c.env.DB, { id: syncId, source_id: id, config: JSON.stringify(stored), created_at: now });
+      await insertSync(c.env.DB, { id: syncId, source_id: id, config: stored, created_at: now });
       await start(c.env, syncId);
       return c.json(present(requireFound(await getSync(c.env.DB, syncId), "sync")), 202);
     },

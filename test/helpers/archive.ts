@@ -9,8 +9,8 @@ import {
   type ZipTarget,
 } from "../../src/archive/builder";
 import { pathsOf, unionOfPaths } from "../../src/archive/csv";
-import type { ArchiveFormat } from "../../src/archive/names";
 import type { ScratchStore } from "../../src/archive/record-log";
+import type { ArchiveFormat } from "../../src/domain/archive-settings";
 
 /** Events of a period held in memory, served the way D1Source serves them: by type, then by keyset. */
 export function memorySource(events: Array<Record<string, unknown> & { id: string; type: string }>): BuildSource {

@@ -3,10 +3,10 @@ import { env, exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { getAnnouncement } from "../../src/db/announcements";
+import type { AnnounceMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
 import {
   ANNOUNCE_POLICY,
-  type AnnounceMessage,
   announceArchive,
   pingHeartbeat,
   runAnnouncement,

@@ -10,9 +10,9 @@ import { addDays, localDate, spanPeriod, startOfLocalDay } from "../../src/archi
 import { requestArchive } from "../../src/archive/schedule";
 import { getArchive } from "../../src/db/archives";
 import { getSubscriber } from "../../src/db/subscribers";
+import type { ArchiveMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
-import { HOURLY_CRON, handleScheduled } from "../../src/pipeline/cron";
-import type { ArchiveMessage } from "../../src/pipeline/messages";
+import { HOURLY_CRON, handleScheduled } from "../../src/jobs/cron";
 import { sweepDue } from "../../src/pipeline/sweep";
 import { api, eventually } from "../helpers/api";
 import { sha256Hex, text } from "../helpers/archive";
@@ -242,7 +242,7 @@ describe("scheduled archives", () => {
       expect(outcome).toBe("continued");
       const row = await getArchive(env.DB, listed.id);
       expect(row).toMatchObject({ status: "building", lease_until: null });
-      const checkpoint = JSON.parse(row!.checkpoint!);
+      const checkpoint = row!.checkpoint as { target: { upload_id?: string } };
       if (checkpoint.target.upload_id) sawUpload = true;
       expect((await api("GET", `/v1/admin/archives/${listed.id}`)).body.progress.events).toBe(Math.min(360, jobs * 25));
     }

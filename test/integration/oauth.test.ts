@@ -1,6 +1,7 @@
 import { importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { applyAuth, type CachedToken, forgetCredentials, memoryTokenCache, TokenError } from "../../src/auth/outbound";
+import { applyAuth, type CachedToken, forgetCredentials, memoryTokenCache } from "../../src/auth/outbound";
+import { TokenError } from "../../src/domain/errors";
 import {
   api,
   deliveryOf,

@@ -1,11 +1,12 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { payloadKey } from "../../src/db/payloads";
+import type { RetentionMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
+import { DAILY_CRON } from "../../src/jobs/cron";
 import { newId } from "../../src/lib/ids";
-import { DAILY_CRON } from "../../src/pipeline/cron";
-import { payloadKey } from "../../src/pipeline/event-body";
-import { type RetentionMessage, runRetention, runRetentionPass } from "../../src/pipeline/retention";
+import { runRetention, runRetentionPass } from "../../src/pipeline/retention";
 import { api, eventually, sinkConfigure, tenant } from "../helpers/api";
 import { archiveRow, storeArchive } from "../helpers/ready-archive";
 

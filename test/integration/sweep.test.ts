@@ -2,9 +2,9 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { insertEvents } from "../../src/db/events";
+import type { RouteMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
-import type { RouteMessage } from "../../src/pipeline/messages";
 import { sweepDue } from "../../src/pipeline/sweep";
 import { eventually, sinkRequests, tenant, unique } from "../helpers/api";
 

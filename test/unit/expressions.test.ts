@@ -6,7 +6,7 @@ import {
   ExpressionLimitError,
   evaluate,
   evaluateJson,
-} from "../../src/pipeline/expressions";
+} from "../../src/domain/expressions";
 
 let keys = 0;
 const key = () => `unit:${keys++}`;

@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { AuthConfigError, applyAuth, type OutboundRequest } from "../../src/auth/outbound";
+import { applyAuth, type OutboundRequest } from "../../src/auth/outbound";
+import { AuthConfigError } from "../../src/domain/errors";
 
 const context = { tokens: { get: async () => null, put: async () => {}, drop: async () => {} } };
 const request: OutboundRequest = {

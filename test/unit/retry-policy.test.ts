@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../../src/pipeline/retry-policy";
+import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../../src/domain/backoff";
 
 describe("retry policy", () => {
   it("retries network-ish and server statuses only", () => {

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import jsonata from "jsonata";
 import { jsonLongerThan, utf8Length } from "../lib/json-size";
 import type { FieldError } from "../lib/problem";
@@ -15,12 +16,15 @@ import {
 
 export { EXPRESSION_LIMITS, ExpressionLimitError } from "./expression-budget";
 
+/** A JSONata expression as saved: a filter, a transform, an identity's local or remote id. */
+export const Expression = z.string().min(1).max(20_000);
+
 /**
  * The one place JSONata is compiled and evaluated. Every evaluation runs under EXPRESSION_LIMITS (see
  * expression-budget.ts); every compiled expression has had its regexes checked (see lib/regex-safety.ts).
  */
 
-type Expression = jsonata.Expression;
+type Compiled = jsonata.Expression;
 
 interface JsonataError {
   message?: string;
@@ -60,7 +64,7 @@ function refusal(ast: unknown): string | null {
 }
 
 /** Compiles without caching, or throws: JSONata's own error for bad syntax, an ExpressionLimitError for a regex. */
-function compile(text: string): Expression {
+function compile(text: string): Compiled {
   const expression = jsonata(text, { sequence: EXPRESSION_LIMITS.sequence });
   const refused = refusal(expression.ast());
   if (refused) throw new ExpressionLimitError("regex", refused);
@@ -80,11 +84,11 @@ export function checkExpression(path: string, text: string | null | undefined): 
   }
 }
 
-const compiled = new Map<string, Expression>();
+const compiled = new Map<string, Compiled>();
 const CACHE_LIMIT = 500;
 
 /** Compiled expressions are cached per subscription version: a saved change gets a new key, never a stale program. */
-export function cachedExpression(key: string, text: string): Expression {
+export function cachedExpression(key: string, text: string): Compiled {
   let expression = compiled.get(key);
   if (!expression) {
     if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);
@@ -94,7 +98,7 @@ export function cachedExpression(key: string, text: string): Expression {
   return expression;
 }
 
-async function run(expression: Expression, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
+async function run(expression: Compiled, input: unknown, bindings?: Record<string, unknown>): Promise<unknown> {
   await loadBuiltIns();
   const budget = new Budget();
   try {

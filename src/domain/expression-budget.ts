@@ -1,4 +1,5 @@
 import jsonata from "jsonata";
+import { RelayError } from "../lib/errors";
 
 /**
  * The bounds every JSONata evaluation runs under (filters, transforms, identity and sync expressions, and the
@@ -33,12 +34,12 @@ const LIMIT_NAMES: Record<ExpressionLimit, string> = {
 };
 
 /** An expression went past one of its bounds: the message names which one, so `last_error` says why. */
-export class ExpressionLimitError extends Error {
+export class ExpressionLimitError extends RelayError {
   constructor(
     readonly limit: ExpressionLimit,
     detail: string,
   ) {
-    super(`the expression exceeded its ${LIMIT_NAMES[limit]}: ${detail}`);
+    super(`the expression exceeded its ${LIMIT_NAMES[limit]}: ${detail}`, false);
     this.name = "ExpressionLimitError";
   }
 }

@@ -1,3 +1,5 @@
+import type { RetryPolicy } from "./retry-policy";
+
 /** Statuses worth another try: the destination may recover. Every other 4xx is the request's fault. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
@@ -12,10 +14,7 @@ export function parseRetryAfter(header: string | null, now: number): number | nu
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-export interface BackoffPolicy {
-  initial_delay: number;
-  max_delay: number;
-}
+export type BackoffPolicy = Pick<RetryPolicy, "initial_delay" | "max_delay">;
 
 /**
  * The longest a Retry-After answer may park a delivery: 24 hours, or the policy's own longest wait when that is

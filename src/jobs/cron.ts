@@ -1,6 +1,6 @@
 import { scheduleArchives } from "../archive/schedule";
-import { runRetentionPass } from "./retention";
-import { sweepDue } from "./sweep";
+import { runRetentionPass } from "../pipeline/retention";
+import { sweepDue } from "../pipeline/sweep";
 
 /** Cron schedules in wrangler.toml: the sweeper every 2 minutes; archives hourly; retention daily. */
 export const SWEEP_CRON = "*/2 * * * *";

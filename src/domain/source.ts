@@ -1,0 +1,24 @@
+import { z } from "@hono/zod-openapi";
+import { Auth } from "./auth";
+import { EventType } from "./event-type";
+import { Inbound } from "./inbound";
+import { SourceFetch } from "./source-fetch";
+
+/** An origin platform (CONTRACT §3 Sources). */
+export const SourceInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    event_types: z.array(EventType).max(500).default([]),
+    strict: z.boolean().default(false),
+    inbound: Inbound.optional(),
+    fetch: SourceFetch.optional(),
+  })
+  .openapi("SourceInput");
+export type SourceInput = z.infer<typeof SourceInput>;
+
+/** What a source keeps sealed under SECRETS_KEY (`sources.secrets_enc`). */
+export const SourceSecrets = z.object({
+  hmac_secret: z.string().optional(),
+  fetch_auth: Auth.optional(),
+});
+export type SourceSecrets = z.infer<typeof SourceSecrets>;
