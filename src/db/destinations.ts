@@ -49,9 +49,9 @@ const COLUMNS = [
   "updated_at",
 ] as const;
 
-type StoredDestination = Omit<DestinationRow, "headers"> & { headers: string };
+export type StoredDestination = Omit<DestinationRow, "headers"> & { headers: string };
 
-function fromStored(row: StoredDestination): DestinationRow {
+export function destinationFromStored(row: StoredDestination): DestinationRow {
   return { ...row, headers: JSON.parse(row.headers) as Record<string, string> };
 }
 
@@ -64,7 +64,7 @@ export async function insertDestination(db: D1Database, row: DestinationRow): Pr
 
 export async function getDestination(db: D1Database, id: string): Promise<DestinationRow | null> {
   const row = await db.prepare("SELECT * FROM destinations WHERE id = ?").bind(id).first<StoredDestination>();
-  return row && fromStored(row);
+  return row && destinationFromStored(row);
 }
 
 export async function listDestinations(
@@ -80,7 +80,7 @@ export async function listDestinations(
     limit,
     cursor,
   );
-  return mapPage(page, fromStored);
+  return mapPage(page, destinationFromStored);
 }
 
 export async function updateDestination(

@@ -14,9 +14,12 @@ export interface SubscriptionRow {
   updated_at: number;
 }
 
-type StoredSubscription = Omit<SubscriptionRow, "event_types" | "steps"> & { event_types: string; steps: string };
+export type StoredSubscription = Omit<SubscriptionRow, "event_types" | "steps"> & {
+  event_types: string;
+  steps: string;
+};
 
-function fromStored(row: StoredSubscription): SubscriptionRow {
+export function subscriptionFromStored(row: StoredSubscription): SubscriptionRow {
   return { ...row, event_types: JSON.parse(row.event_types) as string[], steps: JSON.parse(row.steps) as Step[] };
 }
 
@@ -43,7 +46,7 @@ export async function insertSubscription(db: D1Database, row: SubscriptionRow): 
 
 export async function getSubscription(db: D1Database, id: string): Promise<SubscriptionRow | null> {
   const row = await db.prepare("SELECT * FROM subscriptions WHERE id = ?").bind(id).first<StoredSubscription>();
-  return row && fromStored(row);
+  return row && subscriptionFromStored(row);
 }
 
 export async function listSubscriptions(
@@ -52,7 +55,10 @@ export async function listSubscriptions(
   limit: number,
   cursor?: string,
 ): Promise<Page<SubscriptionRow>> {
-  return mapPage(await listNewestFirst<StoredSubscription>(db, "subscriptions", filters, limit, cursor), fromStored);
+  return mapPage(
+    await listNewestFirst<StoredSubscription>(db, "subscriptions", filters, limit, cursor),
+    subscriptionFromStored,
+  );
 }
 
 export async function subscriptionsForSources(db: D1Database, sourceIds: string[]): Promise<SubscriptionRow[]> {
@@ -61,7 +67,7 @@ export async function subscriptionsForSources(db: D1Database, sourceIds: string[
     .prepare(`SELECT * FROM subscriptions WHERE source_id IN (${sourceIds.map(() => "?").join(", ")}) ORDER BY id`)
     .bind(...sourceIds)
     .all<StoredSubscription>();
-  return results.map(fromStored);
+  return results.map(subscriptionFromStored);
 }
 
 export async function updateSubscription(

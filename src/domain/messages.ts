@@ -10,16 +10,35 @@ export interface EventsMessage {
   retried_alone?: true;
 }
 
-/** The `route` queue: routing, and the paged jobs that share its consumer. */
+/**
+ * The `route` queue: routing, and the paged jobs that share its consumer. `notify` is how origin fetches were rung
+ * before they had a queue of their own; still handled, so a message sent before an upgrade is not lost.
+ */
 export type RouteMessage =
   | EventsMessage
   | { kind: "replay"; replay_id: string }
   | { kind: "notify"; notification_id: string }
   | { kind: "sync"; sync_id: string };
 
-/** The `deliver` queue: one attempt at one delivery. */
-export interface DeliverMessage {
-  delivery_id: string;
+/**
+ * The `deliver` queue: the next attempt at each of a few deliveries (packed: fewer queue operations, and a consumer
+ * batch of a few messages is a batch of many deliveries). `{delivery_id}` is the one-delivery form sent before
+ * packing, still handled.
+ */
+export type DeliverMessage =
+  | { kind: "deliveries"; ids: string[]; retried_alone?: true }
+  | { kind?: undefined; delivery_id: string };
+
+/** The `fetch` queue: origin fetches of a few notifications, packed like deliveries. */
+export interface FetchMessage {
+  kind: "notifications";
+  ids: string[];
+  retried_alone?: true;
+}
+
+/** The ids a packed or one-item message names. */
+export function idsOf(message: DeliverMessage | FetchMessage): string[] {
+  return "ids" in message ? message.ids : [message.delivery_id];
 }
 
 /** The `archive` queue: build (or carry on building) one archive. A build job's message has no `kind`. */
@@ -48,5 +67,12 @@ export function isUpkeep(body: unknown): body is UpkeepMessage {
 
 /** Queues take at most 100 messages per sendBatch. */
 export const SEND_BATCH_LIMIT = 100;
+/**
+ * Ids per packed message. A consumer batch of DELIVER_BATCH_MESSAGES messages (wrangler.toml) is then at most 100
+ * pushes per invocation: within its subrequest budget, and bounded in time by the slowest destination.
+ */
+export const IDS_PER_MESSAGE = 25;
+/** Events per route message: a publish of 500 is rung as five. */
+export const EVENTS_PER_MESSAGE = 100;
 /** Cloudflare Queues delay a message by at most 12 hours; longer waits are left to the sweeper. */
 export const MAX_QUEUE_DELAY_S = 43_200;

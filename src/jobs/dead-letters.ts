@@ -8,11 +8,13 @@ import {
   type ArchiveMessage,
   type DeliverMessage,
   type EventsMessage,
+  idsOf,
   isUpkeep,
   type RouteMessage,
   SEND_BATCH_LIMIT,
 } from "../domain/messages";
 import { logStep } from "../lib/log";
+import { ringDeliveriesAlone } from "../queues/ring";
 
 /**
  * A route message of several events that kept failing is not a verdict on all of them: routing commits what it can
@@ -41,9 +43,16 @@ export async function deadLetter(env: Env, queue: string, body: unknown): Promis
   const now = Date.now();
   const reason = `gave up after repeated errors in the ${queue.replace(/-dlq$/, "")} consumer`;
   if (queue.includes("deliver")) {
-    const { delivery_id } = body as DeliverMessage;
-    await setStatus(env.DB, delivery_id, "dead", reason, now);
-    logStep({ stage: "dead_letter", outcome: "delivery_dead", delivery_id });
+    const message = body as DeliverMessage;
+    const ids = idsOf(message);
+    // A packed message is not a verdict on every delivery in it: each is tried alone before any is marked dead.
+    if (ids.length > 1 && !("retried_alone" in message && message.retried_alone)) {
+      await ringDeliveriesAlone(env, ids);
+      logStep({ stage: "dead_letter", outcome: "deliver_split", deliveries: ids.length });
+      return;
+    }
+    for (const id of ids) await setStatus(env.DB, id, "dead", reason, now);
+    logStep({ stage: "dead_letter", outcome: "delivery_dead", delivery_id: ids[0] });
   } else if (queue.includes("route")) {
     const message = body as RouteMessage;
     if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);

@@ -1,14 +1,17 @@
 import type { ArchiveMessage, DeliverMessage, RouteMessage, UpkeepMessage } from "../domain/messages";
-import { isUpkeep } from "../domain/messages";
+import { idsOf, isUpkeep } from "../domain/messages";
+import { runBounded } from "../engine/limiter";
 import { logStep } from "../lib/log";
 import { runArchive } from "../pipeline/archive-job";
 import { runAnnouncement } from "../pipeline/archive-ready";
-import { deliverOne } from "../pipeline/deliver";
+import { deliverBatch } from "../pipeline/deliver";
+import { deliverOne } from "../pipeline/deliver-one";
 import { runNotification } from "../pipeline/notify";
 import { runReplayPage } from "../pipeline/replay";
 import { runRetentionPass } from "../pipeline/retention";
 import { routeEvents } from "../pipeline/route";
 import { runSyncPage } from "../pipeline/sync";
+import { ringDeliveries } from "../queues/ring";
 import { deadLetter } from "./dead-letters";
 
 /** Queue dispatch: which stage a message of each queue and kind goes to. */
@@ -63,12 +66,38 @@ async function archiveMessage(env: Env, body: ArchiveMessage | UpkeepMessage): P
   }
 }
 
+/** How long an identity step whose attempt threw waits before it is rung again (the sweeper would find it too). */
+const IDENTITY_RETRY_S = 10;
+
+/**
+ * A deliver batch is one stage run over every id its messages name; identity steps then go one by one. The batch
+ * is acked once its outcomes are recorded: what is left is rung again by the stage itself. A batch that cannot even
+ * be claimed (D1 unavailable) is retried whole: nothing was taken.
+ */
+async function deliverMessages(env: Env, batch: MessageBatch<DeliverMessage>): Promise<void> {
+  const ids = batch.messages.flatMap((message) => idsOf(message.body));
+  try {
+    const { identitySteps } = await deliverBatch(env, ids);
+    await runBounded(identitySteps, { total: 8, perKey: 8, keyOf: () => "identity" }, async (id) => {
+      try {
+        await deliverOne(env, id);
+      } catch (error) {
+        logStep({ stage: "deliver", outcome: "error_will_retry", delivery_id: id, error: String(error) });
+        await ringDeliveries(env, [{ id, delaySeconds: IDENTITY_RETRY_S }]).catch(() => {});
+      }
+    });
+    for (const message of batch.messages) message.ack();
+  } catch (error) {
+    logStep({ stage: batch.queue, outcome: "error_will_retry", messages: batch.messages.length, error: String(error) });
+    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+  }
+}
+
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const queue = batch.queue;
   if (queue.endsWith("-dlq")) return each(batch, (body) => deadLetter(env, queue, body));
   if (queue.endsWith("route")) return each(batch as MessageBatch<RouteMessage>, (body) => routeMessage(env, body));
-  if (queue.endsWith("deliver"))
-    return each(batch as MessageBatch<DeliverMessage>, (body) => deliverOne(env, body.delivery_id));
+  if (queue.endsWith("deliver")) return deliverMessages(env, batch as MessageBatch<DeliverMessage>);
   if (queue.endsWith("archive"))
     return each(batch as MessageBatch<ArchiveMessage | UpkeepMessage>, (body) => archiveMessage(env, body));
   logStep({ stage: "queue", outcome: "unknown_queue", queue });

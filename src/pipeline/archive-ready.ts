@@ -20,7 +20,7 @@ import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
-import { type Sent, send, USER_AGENT } from "./deliver";
+import { type Pushed as Sent, send, USER_AGENT } from "./push";
 
 /**
  * The archive-ready POST: when an archive turns ready, Syndic POSTs

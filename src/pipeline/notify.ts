@@ -11,12 +11,12 @@ import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../domain
 import type { RouteMessage } from "../domain/messages";
 import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
 import { RelayError } from "../lib/errors";
+import { USER_AGENT } from "../lib/http";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
 import { assertSendable } from "../lib/url-policy";
 import { fillTemplate } from "../lib/url-template";
-import { USER_AGENT } from "./deliver";
 import { publishEvents } from "./ingest";
 import { sourceConfig } from "./source-config";
 import { sharedAuthContext } from "./token-cache";

@@ -5,7 +5,7 @@ import type { RouteMessage } from "../domain/messages";
 import type { ReplayCriteria } from "../domain/replay";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { enqueueDeliveries } from "./enqueue";
+import { ringDeliveries } from "../queues/ring";
 import { routeEvents } from "./route";
 
 /** Small enough that one page — routing 100 events, or copying 100 deliveries — stays well inside a CPU budget. */
@@ -51,9 +51,9 @@ async function deliverPage(env: Env, replayId: string, criteria: ReplayCriteria,
   const copies = rows.map((row) => resend(row, replayId, criteria.destination_id, now));
   if (copies.length) {
     await env.DB.batch(insertDeliveries(env.DB, copies));
-    await enqueueDeliveries(
+    await ringDeliveries(
       env,
-      copies.map((copy) => copy.id),
+      copies.map((copy) => ({ id: copy.id })),
     );
   }
   return { processed: rows.length, lastId: rows.at(-1)?.id ?? null, created: copies.length };

@@ -6,7 +6,7 @@ import { type SubscriptionRow, subscriptionsForSources } from "../db/subscriptio
 import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { enqueueDeliveries } from "./enqueue";
+import { ringDeliveries } from "../queues/ring";
 import { routeOne } from "./steps";
 
 export interface RouteOptions {
@@ -152,7 +152,10 @@ export async function routeEvents(env: Env, eventIds: string[], options: RouteOp
   const deliveries = written.committed.flatMap((plan) => plan.deliveries);
   const ready = deliveries.filter((delivery) => delivery.status === "ready").map((delivery) => delivery.id);
   try {
-    await enqueueDeliveries(env, ready);
+    await ringDeliveries(
+      env,
+      ready.map((id) => ({ id })),
+    );
   } catch (error) {
     logStep({ stage: "route", outcome: "queue_send_failed", deliveries: ready.length, error: String(error) });
   }

@@ -6,8 +6,8 @@ import { lostNotificationIds, markNotificationsSwept } from "../db/notifications
 import { stalledSyncIds, touchSync } from "../db/syncs";
 import { type EventsMessage, type RouteMessage, SEND_BATCH_LIMIT } from "../domain/messages";
 import { logStep } from "../lib/log";
+import { ringDeliveries } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
-import { enqueueDeliveries } from "./enqueue";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
@@ -62,7 +62,10 @@ export async function sweepDue(
     // A failed send leaves them unmarked, for the next sweep.
     for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_LIMIT) {
       const group = deliveryIds.slice(i, i + SEND_BATCH_LIMIT);
-      await enqueueDeliveries(env, group);
+      await ringDeliveries(
+        env,
+        group.map((id) => ({ id })),
+      );
       await markSwept(env.DB, group, now);
       deliveries += group.length;
     }

@@ -7,7 +7,7 @@ import { DeliveryStatus } from "../domain/status";
 import { Problem } from "../lib/problem";
 import { redactText } from "../lib/redact";
 import { iso } from "../lib/time";
-import { enqueueDeliveries } from "../pipeline/enqueue";
+import { ringDeliveries } from "../queues/ring";
 import { Delivery, presentDelivery } from "./delivery-presenter";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
@@ -104,7 +104,7 @@ export const deliveries = newRouter()
       if (!(await requeueDelivery(c.env.DB, id, Date.now()))) {
         throw new Problem(409, "Conflict", `a ${row.status} delivery is already on its way`);
       }
-      await enqueueDeliveries(c.env, [id]).catch(() => {});
+      await ringDeliveries(c.env, [{ id }]).catch(() => {});
       return c.json(presentDelivery(requireFound(await getDelivery(c.env.DB, id), "delivery")), 202);
     },
   );

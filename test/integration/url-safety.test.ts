@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { insertDeliveries } from "../../src/db/deliveries";
 import { insertNotification } from "../../src/db/notifications";
 import { newId } from "../../src/lib/ids";
-import { deliverOne } from "../../src/pipeline/deliver";
+import { deliverBatch } from "../../src/pipeline/deliver";
 import { runNotification } from "../../src/pipeline/notify";
 import { api, eventually, sinkConfigure, sinkRequests, sinkUrl, tenant, unique } from "../helpers/api";
 import { NOTIFY_LIMIT_IN_TESTS } from "../helpers/limits";
@@ -119,7 +119,7 @@ describe("the URL policy holds at send time", () => {
         },
       ]),
     );
-    await deliverOne(production, id);
+    await deliverBatch(production, [id]);
     const detail = await api("GET", `/v1/admin/deliveries/${id}`);
     expect(detail.body.status).toBe("dead");
     expect(detail.body.attempts[0].error).toMatch(/refused to send to http:\/\/127\.0\.0\.1/);
