@@ -16,9 +16,9 @@ import {
 import { getSubscriber } from "../db/subscribers";
 import { chunk } from "../db/util";
 import { DEFAULT_RETENTION_DAYS, type StoredArchiveSettings } from "../domain/archive-settings";
-import type { ArchiveMessage } from "../domain/messages";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
+import { ringArchives } from "../queues/ring";
 import {
   advanceBuild,
   type BuildContext,
@@ -141,10 +141,7 @@ function buildContext(
 
 async function enqueue(env: Env, archiveId: string, delaySeconds = 0): Promise<void> {
   try {
-    await env.ARCHIVE_QUEUE.send(
-      { archive_id: archiveId } satisfies ArchiveMessage,
-      delaySeconds ? { delaySeconds } : {},
-    );
+    await ringArchives(env, [archiveId], delaySeconds);
   } catch (error) {
     // The row is the ledger: the sweeper re-enqueues an unfinished archive nobody holds.
     logStep({ stage: "archive", outcome: "queue_send_failed", archive_id: archiveId, error: String(error) });

@@ -8,9 +8,9 @@ import {
   scheduledSubscribers,
 } from "../db/archives";
 import type { ArchiveFormat, StoredArchiveSettings } from "../domain/archive-settings";
-import { type ArchiveMessage, SEND_BATCH_LIMIT } from "../domain/messages";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
+import { ringArchives } from "../queues/ring";
 import { closedPeriods, isTimeZone, type Period, type Schedule } from "./periods";
 
 /**
@@ -19,18 +19,6 @@ import { closedPeriods, isTimeZone, type Period, type Schedule } from "./periods
  */
 const LOOK_BACK: Record<Schedule, number> = { daily: 2, weekly: 1 };
 const SUBSCRIBERS_PER_PAGE = 200;
-
-/** Rings the archive queue for these build jobs, at most SEND_BATCH_LIMIT per send. */
-export async function enqueueArchives(env: Env, ids: string[], delaySeconds = 0): Promise<void> {
-  for (let i = 0; i < ids.length; i += SEND_BATCH_LIMIT) {
-    await env.ARCHIVE_QUEUE.sendBatch(
-      ids.slice(i, i + SEND_BATCH_LIMIT).map((id) => ({
-        body: { archive_id: id } satisfies ArchiveMessage,
-        ...(delaySeconds > 0 ? { delaySeconds } : {}),
-      })),
-    );
-  }
-}
 
 export function archiveKey(subscriberId: string, period: Pick<Period, "period_start" | "period_end">): string {
   return `archives/${subscriberId}/${period.period_start}_${period.period_end}.zip`;
@@ -82,7 +70,7 @@ export async function scheduleArchives(env: Env, at: number): Promise<{ subscrib
     const ids = await insertArchives(env.DB, rows);
     created += ids.length;
     try {
-      await enqueueArchives(env, ids);
+      await ringArchives(env, ids);
     } catch (error) {
       logStep({ stage: "archive_schedule", outcome: "queue_send_failed", archives: ids.length, error: String(error) });
     }
@@ -110,7 +98,7 @@ export async function requestArchive(
   const restarted = archive.status === "failed" && (await resetFailedArchive(env.DB, archive.id, now));
   if (created || restarted) {
     try {
-      await enqueueArchives(env, [archive.id]);
+      await ringArchives(env, [archive.id]);
     } catch (error) {
       logStep({ stage: "archive_request", outcome: "queue_send_failed", archive_id: archive.id, error: String(error) });
     }

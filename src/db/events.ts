@@ -1,3 +1,4 @@
+import { type StoredSubscription, type SubscriptionRow, subscriptionFromStored } from "./subscriptions";
 import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
 
 export interface EventRow {
@@ -25,37 +26,98 @@ const INSERT_COLUMNS = [
   "body",
   "body_key",
 ] as const;
-type NewEvent = Pick<EventRow, (typeof INSERT_COLUMNS)[number]>;
+export type NewEvent = Pick<EventRow, (typeof INSERT_COLUMNS)[number]>;
+
+/** A publish request's rows (or a notify's, a sync page's), committed with others in one transaction. */
+export interface EventGroup {
+  sourceId: string;
+  /**
+   * For a source served from an isolate's cache: the rows go in only if the source still has this key (or notify
+   * token) hash and this version, so a revoked key or a changed rule stops working at once. Null for callers that
+   * read the source from D1 just now (queue stages).
+   */
+  guard: { column: "api_key_hash" | "notify_token_hash"; hash: string; version: number } | null;
+  rows: NewEvent[];
+}
+
+export interface StoredGroup {
+  /** False when the guard refused: nothing of the group was stored. */
+  accepted: boolean;
+  /** The id stored for each external id: the new row's, or the one stored the first time (a duplicate). */
+  stored: Map<string, string>;
+}
+
+/** Rows travel as JSON in one bound value each; D1 takes up to 2 MB a value, chunks stay well under that. */
+const CHUNK_BYTES = 512 * 1024;
+
+function chunksBySize(rows: NewEvent[]): NewEvent[][] {
+  const chunks: NewEvent[][] = [];
+  let current: NewEvent[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const rowSize = (row.body?.length ?? 0) + 512;
+    if (current.length && size + rowSize > CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(row);
+    size += rowSize;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+const VALUES = INSERT_COLUMNS.map((column) => `json_extract(value, '$.${column}')`).join(", ");
 
 /**
- * Inserts the events, skipping (source, external id) pairs already stored, and reads back the id stored for each
- * external id — all in one transaction, so the answer and the rows agree.
+ * Inserts every group's events, skipping (source, external id) pairs already stored, and reads back the id stored
+ * for each external id: all groups in one transaction (one D1 call), so the answers and the rows agree.
  */
-export async function insertEvents(db: D1Database, sourceId: string, rows: NewEvent[]): Promise<Map<string, string>> {
-  const rowsPerStatement = Math.floor(MAX_PARAMS / INSERT_COLUMNS.length);
-  const inserts = chunk(rows, rowsPerStatement).map((group) =>
-    db
-      .prepare(
-        `INSERT INTO events (${INSERT_COLUMNS.join(", ")}) VALUES ${group
-          .map(() => `(${placeholders(INSERT_COLUMNS.length)})`)
-          .join(", ")} ON CONFLICT (source_id, external_id) DO NOTHING`,
-      )
-      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => row[column]))),
-  );
-  const externalIds = [...new Set(rows.map((row) => row.external_id))];
-  const lookups = chunk(externalIds, MAX_PARAMS - 1).map((group) =>
-    db
-      .prepare(
-        `SELECT id, external_id FROM events WHERE source_id = ? AND external_id IN (${placeholders(group.length)})`,
-      )
-      .bind(sourceId, ...group),
-  );
-  const results = await db.batch<{ id: string; external_id: string }>([...inserts, ...lookups]);
-  const stored = new Map<string, string>();
-  for (const result of results.slice(inserts.length)) {
-    for (const row of result.results) stored.set(row.external_id, row.id);
+export async function commitEventGroups(db: D1Database, groups: readonly EventGroup[]): Promise<StoredGroup[]> {
+  const statements: D1PreparedStatement[] = [];
+  const layout: Array<{ guard: number | null; readBack: number }> = [];
+  for (const group of groups) {
+    const guard = group.guard;
+    const allowed = guard
+      ? `EXISTS (SELECT 1 FROM sources WHERE id = ?2 AND ${guard.column} = ?3 AND version = ?4)`
+      : "?2 IS NOT NULL";
+    const guardParams = guard ? [group.sourceId, guard.hash, guard.version] : [group.sourceId];
+    let guardAt: number | null = null;
+    if (guard) {
+      guardAt = statements.length;
+      statements.push(
+        db
+          .prepare(`SELECT count(*) AS n FROM sources WHERE id = ?1 AND ${guard.column} = ?2 AND version = ?3`)
+          .bind(group.sourceId, guard.hash, guard.version),
+      );
+    }
+    for (const rows of chunksBySize(group.rows)) {
+      statements.push(
+        db
+          .prepare(
+            `INSERT INTO events (${INSERT_COLUMNS.join(", ")}) SELECT ${VALUES} FROM json_each(?1) WHERE ${allowed}
+             ON CONFLICT (source_id, external_id) DO NOTHING`,
+          )
+          .bind(JSON.stringify(rows), ...guardParams),
+      );
+    }
+    layout.push({ guard: guardAt, readBack: statements.length });
+    statements.push(
+      db
+        .prepare(
+          "SELECT id, external_id FROM events WHERE source_id = ?1 AND external_id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(group.sourceId, JSON.stringify([...new Set(group.rows.map((row) => row.external_id))])),
+    );
   }
-  return stored;
+  const results = await db.batch<{ n?: number; id?: string; external_id?: string }>(statements);
+  return layout.map(({ guard, readBack }) => {
+    const accepted = guard === null || (results[guard].results[0]?.n ?? 0) > 0;
+    const stored = new Map<string, string>();
+    if (accepted) for (const row of results[readBack].results) stored.set(row.external_id!, row.id!);
+    return { accepted, stored };
+  });
 }
 
 export async function getEventsByIds(db: D1Database, ids: string[]): Promise<EventRow[]> {
@@ -165,4 +227,28 @@ export async function countEvents(db: D1Database, filters: EventFilters): Promis
     .bind(...params)
     .first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/**
+ * What routing a batch reads, in one round trip: the events, and the subscriptions of their sources (ordered by id,
+ * so every isolate routes them in the same order).
+ */
+export async function readRouteBatch(
+  db: D1Database,
+  ids: readonly string[],
+): Promise<{ events: EventRow[]; subscriptions: SubscriptionRow[] }> {
+  const list = JSON.stringify(ids);
+  const [events, subscriptions] = await db.batch<unknown>([
+    db.prepare("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))").bind(list),
+    db
+      .prepare(
+        `SELECT * FROM subscriptions WHERE source_id IN
+           (SELECT DISTINCT source_id FROM events WHERE id IN (SELECT value FROM json_each(?1))) ORDER BY id`,
+      )
+      .bind(list),
+  ]);
+  return {
+    events: events.results as EventRow[],
+    subscriptions: (subscriptions.results as StoredSubscription[]).map(subscriptionFromStored),
+  };
 }

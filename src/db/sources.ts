@@ -13,6 +13,8 @@ export interface SourceRow {
   secrets_enc: string | null;
   api_key_hash: string;
   notify_token_hash: string;
+  /** Bumped by every change to the source or its event types (migration 0013). */
+  version: number;
   created_at: number;
   updated_at: number;
 }
@@ -104,7 +106,11 @@ export async function updateSource(
   eventTypes: EventTypeRow[] = [],
 ): Promise<void> {
   const columns = { ...fields, inbound: jsonColumn(fields.inbound), fetch_config: jsonColumn(fields.fetch_config) };
-  await db.batch([updateById(db, "sources", id, columns), ...eventTypes.map((row) => upsertEventType(db, row))]);
+  await db.batch([
+    updateById(db, "sources", id, columns),
+    ...eventTypes.map((row) => upsertEventType(db, row)),
+    bumpVersion(db, id),
+  ]);
 }
 
 export async function deleteSource(db: D1Database, id: string): Promise<boolean> {
@@ -123,8 +129,13 @@ export async function listEventTypes(db: D1Database, sourceId: string): Promise<
   return results.map(eventTypeFromStored);
 }
 
-export async function upsertEventTypes(db: D1Database, rows: EventTypeRow[]): Promise<void> {
-  if (rows.length) await db.batch(rows.map((row) => upsertEventType(db, row)));
+export async function upsertEventTypes(db: D1Database, sourceId: string, rows: EventTypeRow[]): Promise<void> {
+  if (rows.length) await db.batch([...rows.map((row) => upsertEventType(db, row)), bumpVersion(db, sourceId)]);
+}
+
+/** Every change to a source moves its version on: cached copies of it are refused at their next commit. */
+function bumpVersion(db: D1Database, id: string): D1PreparedStatement {
+  return db.prepare("UPDATE sources SET version = version + 1 WHERE id = ?").bind(id);
 }
 
 /**

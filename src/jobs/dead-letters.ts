@@ -11,10 +11,9 @@ import {
   idsOf,
   isUpkeep,
   type RouteMessage,
-  SEND_BATCH_LIMIT,
 } from "../domain/messages";
 import { logStep } from "../lib/log";
-import { ringDeliveriesAlone } from "../queues/ring";
+import { ringDeliveriesAlone, ringEventsAlone } from "../queues/ring";
 
 /**
  * A route message of several events that kept failing is not a verdict on all of them: routing commits what it can
@@ -24,13 +23,7 @@ import { ringDeliveriesAlone } from "../queues/ring";
 async function deadLetterEvents(env: Env, message: EventsMessage, reason: string, now: number): Promise<void> {
   if (message.event_ids.length > 1 && !message.retried_alone) {
     const pending = await unroutedAmong(env.DB, message.event_ids);
-    for (let i = 0; i < pending.length; i += SEND_BATCH_LIMIT) {
-      await env.ROUTE_QUEUE.sendBatch(
-        pending.slice(i, i + SEND_BATCH_LIMIT).map((id) => ({
-          body: { kind: "events", event_ids: [id], retried_alone: true } satisfies EventsMessage,
-        })),
-      );
-    }
+    await ringEventsAlone(env, pending);
     logStep({ stage: "dead_letter", outcome: "route_split", events: message.event_ids.length, resent: pending.length });
     return;
   }

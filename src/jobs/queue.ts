@@ -1,4 +1,4 @@
-import type { ArchiveMessage, DeliverMessage, RouteMessage, UpkeepMessage } from "../domain/messages";
+import type { ArchiveMessage, DeliverMessage, EventsMessage, RouteMessage, UpkeepMessage } from "../domain/messages";
 import { idsOf, isUpkeep } from "../domain/messages";
 import { runBounded } from "../engine/limiter";
 import { logStep } from "../lib/log";
@@ -9,7 +9,7 @@ import { deliverOne } from "../pipeline/deliver-one";
 import { runNotification } from "../pipeline/notify";
 import { runReplayPage } from "../pipeline/replay";
 import { runRetentionPass } from "../pipeline/retention";
-import { routeEvents } from "../pipeline/route";
+import { RouteIncompleteError, routeEvents } from "../pipeline/route";
 import { runSyncPage } from "../pipeline/sync";
 import { ringDeliveries } from "../queues/ring";
 import { deadLetter } from "./dead-letters";
@@ -17,15 +17,19 @@ import { deadLetter } from "./dead-letters";
 /** Queue dispatch: which stage a message of each queue and kind goes to. */
 
 /** Each message is acked or retried on its own: one bad message never sinks its batch-mates. */
-async function each<T>(batch: MessageBatch<T>, handle: (body: T) => Promise<void>): Promise<void> {
+async function each<T>(
+  queue: string,
+  messages: readonly Message<T>[],
+  handle: (body: T) => Promise<void>,
+): Promise<void> {
   await Promise.all(
-    batch.messages.map(async (message) => {
+    messages.map(async (message) => {
       try {
         await handle(message.body);
         message.ack();
       } catch (error) {
         logStep({
-          stage: batch.queue,
+          stage: queue,
           outcome: "error_will_retry",
           message_id: message.id,
           attempt: message.attempts,
@@ -93,13 +97,47 @@ async function deliverMessages(env: Env, batch: MessageBatch<DeliverMessage>): P
   }
 }
 
+/**
+ * Every `events` message of a batch is routed in one call: one read and one write for the whole batch. When some
+ * events could not be routed, only the messages naming them are retried (the retry skips what was routed); the
+ * other kinds (replay pages, syncs, origin fetches rung the old way) run one message at a time.
+ */
+async function routeMessages(env: Env, batch: MessageBatch<RouteMessage>): Promise<void> {
+  const events = batch.messages.filter((message) => message.body.kind === "events");
+  const others = batch.messages.filter((message) => message.body.kind !== "events");
+  const ids = events.flatMap((message) => (message.body as EventsMessage).event_ids);
+  let failed = new Set<string>();
+  let failedAll: unknown = null;
+  if (ids.length) {
+    try {
+      await routeEvents(env, ids);
+    } catch (error) {
+      if (error instanceof RouteIncompleteError) failed = new Set(error.failures.map((failure) => failure.eventId));
+      else failedAll = error;
+      logStep({ stage: batch.queue, outcome: "error_will_retry", events: ids.length, error: String(error) });
+    }
+  }
+  for (const message of events) {
+    const mine = (message.body as EventsMessage).event_ids;
+    if (failedAll || mine.some((id) => failed.has(id))) {
+      message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+    } else {
+      message.ack();
+    }
+  }
+  await each(batch.queue, others, (body) => routeMessage(env, body));
+}
+
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const queue = batch.queue;
-  if (queue.endsWith("-dlq")) return each(batch, (body) => deadLetter(env, queue, body));
-  if (queue.endsWith("route")) return each(batch as MessageBatch<RouteMessage>, (body) => routeMessage(env, body));
+  if (queue.endsWith("-dlq")) return each(queue, batch.messages, (body) => deadLetter(env, queue, body));
+  if (queue.endsWith("route")) return routeMessages(env, batch as MessageBatch<RouteMessage>);
   if (queue.endsWith("deliver")) return deliverMessages(env, batch as MessageBatch<DeliverMessage>);
-  if (queue.endsWith("archive"))
-    return each(batch as MessageBatch<ArchiveMessage | UpkeepMessage>, (body) => archiveMessage(env, body));
+  if (queue.endsWith("archive")) {
+    return each(queue, (batch as MessageBatch<ArchiveMessage | UpkeepMessage>).messages, (body) =>
+      archiveMessage(env, body),
+    );
+  }
   logStep({ stage: "queue", outcome: "unknown_queue", queue });
   batch.ackAll();
 }

@@ -15,11 +15,12 @@ import {
 import { type ArchiveRow, getArchive } from "../db/archives";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
-import { type AnnounceMessage, MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "../domain/messages";
+import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
+import { ringAnnouncements } from "../queues/ring";
 import { type Pushed as Sent, send, USER_AGENT } from "./push";
 
 /**
@@ -46,17 +47,6 @@ export type AnnounceOutcome = "sent" | "retrying" | "dead" | "skipped" | "no_not
 
 function notifyUrlOf(subscriber: SubscriberRow | null): string | null {
   return subscriber?.archive.notify_url ?? null;
-}
-
-async function enqueueAnnouncements(env: Env, ids: string[], delaySeconds = 0): Promise<void> {
-  for (let i = 0; i < ids.length; i += SEND_BATCH_LIMIT) {
-    await env.ARCHIVE_QUEUE.sendBatch(
-      ids.slice(i, i + SEND_BATCH_LIMIT).map((id) => ({
-        body: { kind: "announce", archive_id: id } satisfies AnnounceMessage,
-        ...(delaySeconds > 0 ? { delaySeconds } : {}),
-      })),
-    );
-  }
 }
 
 async function payload(env: Env, archive: ArchiveRow, subscriber: SubscriberRow, now: number): Promise<string> {
@@ -142,7 +132,7 @@ export async function runAnnouncement(env: Env, archiveId: string, now = Date.no
   );
   if (decision.delaySeconds !== null && decision.delaySeconds <= MAX_QUEUE_DELAY_S) {
     // A failed send leaves the row due: the sweeper rings again.
-    await enqueueAnnouncements(env, [archiveId], decision.delaySeconds).catch((error) =>
+    await ringAnnouncements(env, [{ id: archiveId, delaySeconds: decision.delaySeconds }]).catch((error) =>
       log("queue_send_failed", { error: String(error) }),
     );
   }
@@ -186,14 +176,20 @@ export async function sweepAnnouncements(
 ): Promise<{ requeued: number; recovered: number }> {
   const lost = await lostAnnouncementIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SEND_BATCH_LIMIT);
   // Marked swept only once the doorbell is in the queue: a failed send leaves them for the next sweep.
-  await enqueueAnnouncements(env, lost);
+  await ringAnnouncements(
+    env,
+    lost.map((id) => ({ id })),
+  );
   await markAnnouncementsSwept(env.DB, lost, now);
   const missing = await unannouncedArchives(env.DB, now - UNANNOUNCED_LOOK_BACK_MS, now - graceMs, SEND_BATCH_LIMIT);
   for (const archive of missing) {
     await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, now);
   }
   const recovered = missing.map((archive) => archive.id);
-  await enqueueAnnouncements(env, recovered);
+  await ringAnnouncements(
+    env,
+    recovered.map((id) => ({ id })),
+  );
   await markAnnouncementsSwept(env.DB, recovered, now);
   if (lost.length || missing.length) {
     logStep({ stage: "archive_ready", outcome: "swept", requeued: lost.length, recovered: missing.length });

@@ -1,12 +1,13 @@
 import { Validator } from "@cfworker/json-schema";
-import { insertEvents } from "../db/events";
+import { commitEventGroups, type EventGroup, type StoredGroup } from "../db/events";
 import { INLINE_BODY_LIMIT, payloadKey } from "../db/payloads";
 import { type EventTypeRow, listEventTypes, type SourceRow } from "../db/sources";
 import type { CloudEvent } from "../domain/cloudevent";
-import type { RouteMessage } from "../domain/messages";
+import { type Commit, groupCommitter } from "../engine/group-commit";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type FieldError, invalid } from "../lib/problem";
+import { ringEvents } from "../queues/ring";
 import type { IncomingEvent } from "./formats";
 
 export interface PublishResult {
@@ -48,16 +49,55 @@ export function checkEventTypes(source: SourceRow, types: EventTypeRow[], events
   return errors;
 }
 
+/** A guarded commit was refused: the cached source changed (a new key, a PATCH, an event type). Read it again. */
+export class StaleSource extends Error {
+  override name = "StaleSource";
+}
+
+export interface PublishOptions {
+  /** A request's execution context: publishes arriving together in this isolate share one commit. */
+  ctx?: Pick<ExecutionContext, "waitUntil">;
+  /** The source was served from the isolate's cache: its commit re-checks this hash and the source's version. */
+  guard?: { column: "api_key_hash" | "notify_token_hash"; hash: string };
+}
+
+/** How long a grouped publish waits for its group before committing alone (idempotent, so never twice stored). */
+const MEMBER_TIMEOUT_MS = 2000;
+const committer = groupCommitter<EventGroup, StoredGroup>({ memberTimeoutMs: MEMBER_TIMEOUT_MS });
+
+const freshIds = (group: EventGroup, stored: StoredGroup) =>
+  group.rows.filter((row) => stored.stored.get(row.external_id) === row.id).map((row) => row.id);
+
 /**
- * Stores the events (one D1 transaction) and rings the route queue. The 202 rests on the D1 commit alone: a queue
- * send that fails is logged and left to the sweeper. `eventTypes`, when the caller already read them with the source
- * (POST /v1/events does, in the same round trip as the key lookup), saves a read.
+ * Commits groups of rows in one D1 transaction, then rings the route queue once for all of them, a message per
+ * source. The 202 rests on the commit alone: a ring that fails is logged and left to the sweeper.
+ */
+function commitWith(env: Env): Commit<EventGroup, StoredGroup> {
+  const all = async (groups: EventGroup[]) => {
+    const results = await commitEventGroups(env.DB, groups);
+    const rings = groups.map((group, i) => freshIds(group, results[i])).filter((ids) => ids.length);
+    if (rings.length) {
+      await ringEvents(env, rings).catch((error) =>
+        logStep({ stage: "ingest", outcome: "queue_send_failed", events: rings.flat().length, error: String(error) }),
+      );
+    }
+    if (groups.length > 1) logStep({ stage: "ingest", outcome: "group_committed", requests: groups.length });
+    return results;
+  };
+  return { all, alone: async (group) => (await all([group]))[0] };
+}
+
+/**
+ * Stores the events and rings the route queue. With a request's `ctx`, concurrent publishes in this isolate share
+ * one commit (engine/group-commit.ts); without, the events commit alone. `eventTypes`, when the caller already has
+ * them with the source (POST /v1/events does), saves a read. Throws StaleSource when a guarded commit is refused.
  */
 export async function publishEvents(
   env: Env,
   source: SourceRow,
   events: IncomingEvent[],
   eventTypes?: EventTypeRow[],
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   const started = Date.now();
   const types = eventTypes ?? (await listEventTypes(env.DB, source.id));
@@ -97,33 +137,27 @@ export async function publishEvents(
     }),
   );
 
-  const stored = await insertEvents(env.DB, source.id, rows);
-  const ids = rows.map((row) => stored.get(row.external_id) ?? row.id);
-  const fresh = rows.filter((row) => stored.get(row.external_id) === row.id).map((row) => row.id);
-  const duplicates = rows.length - fresh.length;
-  const orphans = rows.filter((row) => row.body_key && !fresh.includes(row.id));
+  const group: EventGroup = {
+    sourceId: source.id,
+    guard: options.guard ? { ...options.guard, version: source.version } : null,
+    rows,
+  };
+  const commit = commitWith(env);
+  const result = options.ctx ? await committer.submit(options.ctx, group, commit) : await commit.alone(group);
+  const fresh = new Set(freshIds(group, result));
+  const orphans = rows.filter((row) => row.body_key && !fresh.has(row.id));
   if (orphans.length) await env.BUCKET.delete(orphans.map((row) => row.body_key!));
+  if (!result.accepted) throw new StaleSource(`source ${source.id} changed since it was read`);
 
-  if (fresh.length) {
-    try {
-      await env.ROUTE_QUEUE.send({ kind: "events", event_ids: fresh } satisfies RouteMessage);
-    } catch (error) {
-      logStep({
-        stage: "ingest",
-        outcome: "queue_send_failed",
-        source_id: source.id,
-        events: fresh.length,
-        error: String(error),
-      });
-    }
-  }
+  const ids = rows.map((row) => result.stored.get(row.external_id) ?? row.id);
+  const duplicates = rows.length - fresh.size;
   logStep({
     stage: "ingest",
     outcome: "stored",
     source_id: source.id,
-    accepted: fresh.length,
+    accepted: fresh.size,
     duplicates,
     duration_ms: Date.now() - started,
   });
-  return { accepted: fresh.length, duplicates, ids };
+  return { accepted: fresh.size, duplicates, ids };
 }

@@ -1,11 +1,10 @@
 import { type DeliveryRow, insertDeliveries, type NewDelivery } from "../db/deliveries";
 import { replayDeliveriesPage, replayEventIdsPage } from "../db/replay-queries";
 import { advanceReplay, failReplay, getReplay } from "../db/replays";
-import type { RouteMessage } from "../domain/messages";
 import type { ReplayCriteria } from "../domain/replay";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
-import { ringDeliveries } from "../queues/ring";
+import { ringDeliveries, ringReplay } from "../queues/ring";
 import { routeEvents } from "./route";
 
 /** Small enough that one page — routing 100 events, or copying 100 deliveries — stays well inside a CPU budget. */
@@ -79,7 +78,7 @@ export async function runReplayPage(env: Env, replayId: string): Promise<void> {
       Date.now(),
     );
     logStep({ stage: "replay", outcome: done ? "completed" : "page_done", replay_id: replayId, processed, created });
-    if (advanced && !done) await env.ROUTE_QUEUE.send({ kind: "replay", replay_id: replayId } satisfies RouteMessage);
+    if (advanced && !done) await ringReplay(env, replayId);
   } catch (error) {
     await failReplay(env.DB, replayId, String(error), Date.now());
     logStep({ stage: "replay", outcome: "failed", replay_id: replayId, error: String(error) });

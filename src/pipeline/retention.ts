@@ -6,9 +6,9 @@ import {
   expiredArchives,
   type RetentionWindow,
 } from "../db/retention";
-import type { RetentionMessage } from "../domain/messages";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
+import { ringRetention } from "../queues/ring";
 
 /**
  * The daily retention run: events (with their deliveries, attempts, archive membership, R2 bodies and their
@@ -163,7 +163,7 @@ export async function runRetentionPass(
   const started = Date.now();
   const report = await runRetention(env, now, options);
   if (report.more && pass + 1 < MAX_PASSES) {
-    await env.ARCHIVE_QUEUE.send({ kind: "retention", pass: pass + 1 } satisfies RetentionMessage).catch((error) =>
+    await ringRetention(env, pass + 1).catch((error) =>
       logStep({ stage: "retention", outcome: "queue_send_failed", pass, error: String(error) }),
     );
   }

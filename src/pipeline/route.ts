@@ -1,8 +1,8 @@
 import { type ArchiveMembership, archiveStatements, collectArchiveItems, newMembership } from "../archive/membership";
 import { insertDeliveries, type NewDelivery } from "../db/deliveries";
-import { type EventRow, getEventsByIds, markRouted } from "../db/events";
+import { type EventRow, markRouted, readRouteBatch } from "../db/events";
 import { loadCloudEvent, offloadPayloads, payloadKeysOf } from "../db/payloads";
-import { type SubscriptionRow, subscriptionsForSources } from "../db/subscriptions";
+import type { SubscriptionRow } from "../db/subscriptions";
 import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
@@ -124,9 +124,10 @@ async function commit(
 export async function routeEvents(env: Env, eventIds: string[], options: RouteOptions = {}): Promise<number> {
   const started = Date.now();
   const generation = options.generation ?? "";
-  const rows = (await getEventsByIds(env.DB, eventIds)).filter((row) => generation !== "" || row.routed_at === null);
+  const read = await readRouteBatch(env.DB, eventIds);
+  const rows = read.events.filter((row) => generation !== "" || row.routed_at === null);
   if (!rows.length) return 0;
-  const subscriptions = (await subscriptionsForSources(env.DB, [...new Set(rows.map((row) => row.source_id))])).filter(
+  const subscriptions = read.subscriptions.filter(
     (subscription) =>
       (!options.subscriptionId || subscription.id === options.subscriptionId) &&
       (!options.subscriberId || subscription.subscriber_id === options.subscriberId),

@@ -1,4 +1,3 @@
-import { enqueueArchives } from "../archive/schedule";
 import { stalledArchiveIds, touchArchives } from "../db/archives";
 import { lostDeliveryIds, markSwept } from "../db/deliveries";
 import { markEventsSwept, type UnroutedEvent, unroutedEventsToRing } from "../db/lost-work";
@@ -6,7 +5,7 @@ import { lostNotificationIds, markNotificationsSwept } from "../db/notifications
 import { stalledSyncIds, touchSync } from "../db/syncs";
 import { type EventsMessage, type RouteMessage, SEND_BATCH_LIMIT } from "../domain/messages";
 import { logStep } from "../lib/log";
-import { ringDeliveries } from "../queues/ring";
+import { ringArchives, ringDeliveries } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
 
 const SWEEP_LIMIT = 1000;
@@ -82,7 +81,7 @@ export async function sweepDue(
     // Archives pending or building that no job holds and nothing moved for a while: their job was lost.
     const archiveIds = await stalledArchiveIds(env.DB, now - RESWEEP_AFTER_MS, now, SEND_BATCH_LIMIT);
     await touchArchives(env.DB, archiveIds, now);
-    await enqueueArchives(env, archiveIds);
+    await ringArchives(env, archiveIds);
     await sweepAnnouncements(env, now, graceMs);
   } catch (error) {
     logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });

@@ -6,7 +6,6 @@ import { Auth } from "../domain/auth";
 import { isRetryableStatus } from "../domain/backoff";
 import { RetryableSyncError } from "../domain/errors";
 import { evaluate } from "../domain/expressions";
-import type { RouteMessage } from "../domain/messages";
 import type { StoredSyncConfig } from "../domain/sync";
 import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
 import { RelayError } from "../lib/errors";
@@ -14,6 +13,7 @@ import { USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
 import { assertSendable, BlockedUrlError } from "../lib/url-policy";
+import { ringSync } from "../queues/ring";
 import type { IncomingEvent } from "./formats";
 import { publishEvents } from "./ingest";
 import { sharedAuthContext } from "./token-cache";
@@ -150,7 +150,7 @@ export async function runSyncPage(env: Env, syncId: string): Promise<void> {
       published,
       duration_ms: Date.now() - started,
     });
-    if (advanced && !done) await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: syncId } satisfies RouteMessage);
+    if (advanced && !done) await ringSync(env, syncId);
   } catch (error) {
     // A token endpoint or origin that may recover: the queue retries the page with backoff.
     if (error instanceof RelayError && error.retryable) {

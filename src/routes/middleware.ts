@@ -1,8 +1,9 @@
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, sha256Hex } from "../auth/secrets";
-import { getSourceByKeyHash, publisherByKeyHash } from "../db/sources";
+import { getSourceByKeyHash } from "../db/sources";
 import { getSubscriberByKeyHash } from "../db/subscribers";
 import { Problem, unauthorized } from "../lib/problem";
+import { publisherByKey } from "../pipeline/publishers";
 import type { AppEnv } from "./router";
 
 function bearer(header: string | undefined): string | null {
@@ -35,10 +36,14 @@ export const requireSource = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** requireSource for POST /v1/events: the source's event types come back in the same D1 round trip. */
+/**
+ * requireSource for POST /v1/events: the source with its event types, from the isolate's cache when warm
+ * (pipeline/publishers.ts; the commit re-checks the key, so a revoked one stops at once).
+ */
 export const requirePublisher = createMiddleware<AppEnv>(async (c, next) => {
   const { source, eventTypes } = await lookupByKey(c.req.header("authorization"), async (hash) => {
-    const found = await publisherByKeyHash(c.env.DB, hash);
+    c.set("keyHash", hash);
+    const found = await publisherByKey(c.env, hash);
     return found && { api_key_hash: found.source.api_key_hash, ...found };
   });
   c.set("source", source);

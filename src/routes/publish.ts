@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { invalid, Problem } from "../lib/problem";
+import { invalid, Problem, unauthorized } from "../lib/problem";
 import {
   isBinaryMode,
   type ParsedRequest,
@@ -7,7 +7,8 @@ import {
   parsePublishBody,
   type Refusal,
 } from "../pipeline/formats";
-import { publishEvents } from "../pipeline/ingest";
+import { publishEvents, StaleSource } from "../pipeline/ingest";
+import { forgetPublisher, type Publisher, publisherByKey } from "../pipeline/publishers";
 import { guardInbound } from "./inbound-guard";
 import { requirePublisher } from "./middleware";
 import { newRouter } from "./router";
@@ -81,15 +82,34 @@ publish.post("/v1/events", requirePublisher, async (c) => {
   }
   // The raw bytes, before any parsing: an inbound HMAC signs exactly what was sent, in either content mode.
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  await guardInbound(c.env, c.get("source")!, c.req.raw, raw);
-  const parsed = binary ? parseBinaryCloudEvent(headers, raw) : await parseStructured(raw);
-  if (!parsed.ok) throw refused(parsed);
-  if (parsed.events.length > MAX_EVENTS_PER_REQUEST) {
-    throw new Problem(
-      413,
-      "Content Too Large",
-      `${parsed.events.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`,
-    );
+  const keyHash = c.get("keyHash")!;
+  let parsedOnce: ParsedRequest | null = null;
+  const attempt = async (publisher: Publisher) => {
+    // The source's inbound rules first: an unsigned or foreign request learns nothing about its body.
+    await guardInbound(c.env, publisher.source, c.req.raw, raw);
+    parsedOnce ??= binary ? parseBinaryCloudEvent(headers, raw) : await parseStructured(raw);
+    const parsed = parsedOnce;
+    if (!parsed.ok) throw refused(parsed);
+    if (parsed.events.length > MAX_EVENTS_PER_REQUEST) {
+      throw new Problem(
+        413,
+        "Content Too Large",
+        `${parsed.events.length} events; at most ${MAX_EVENTS_PER_REQUEST} per request`,
+      );
+    }
+    return publishEvents(c.env, publisher.source, parsed.events, publisher.eventTypes, {
+      ctx: c.executionCtx,
+      guard: { column: "api_key_hash", hash: keyHash },
+    });
+  };
+  try {
+    return c.json(await attempt({ source: c.get("source")!, eventTypes: c.get("eventTypes")! }), 202);
+  } catch (error) {
+    if (!(error instanceof StaleSource)) throw error;
+    // The cached source changed (or its key was rotated): read it again, check everything again, once.
+    forgetPublisher("api_key_hash", keyHash);
+    const fresh = await publisherByKey(c.env, keyHash);
+    if (!fresh) throw unauthorized();
+    return c.json(await attempt(fresh), 202);
   }
-  return c.json(await publishEvents(c.env, c.get("source")!, parsed.events, c.get("eventTypes")), 202);
 });

@@ -3,12 +3,12 @@ import { getDestination } from "../db/destinations";
 import { countReplayDeliveries, countReplayEvents } from "../db/replay-queries";
 import { getReplay, insertReplay, type ReplayRow } from "../db/replays";
 import { Id } from "../domain/ids";
-import type { RouteMessage } from "../domain/messages";
 import { type ReplayCriteria, ReplayInput, ReplayStage } from "../domain/replay";
 import { ReplayStatus } from "../domain/status";
 import { newId } from "../lib/ids";
 import { invalid } from "../lib/problem";
 import { iso, parseTime } from "../lib/time";
+import { ringReplay } from "../queues/ring";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
 
@@ -124,7 +124,7 @@ export const replays = newRouter()
         updated_at: now,
         finished_at: matched ? null : now,
       });
-      if (matched) await c.env.ROUTE_QUEUE.send({ kind: "replay", replay_id: id } satisfies RouteMessage);
+      if (matched) await ringReplay(c.env, id);
       return c.json({ id, matched }, 202);
     },
   )

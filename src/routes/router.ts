@@ -4,7 +4,7 @@ import { fieldErrors, invalid, Problem } from "../lib/problem";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { subscriberId?: string; source?: SourceRow; eventTypes?: EventTypeRow[] };
+  Variables: { subscriberId?: string; source?: SourceRow; eventTypes?: EventTypeRow[]; keyHash?: string };
 };
 
 /** Every router shares one validation hook, so a bad field anywhere reads the same: 422 naming it. */

@@ -137,6 +137,7 @@ export const sources = newRouter()
         strict: input.strict ? 1 : 0,
         ...(await sealConfig(c.env, id, input.inbound, input.fetch)),
         ...credentials.hashes,
+        version: 1,
         created_at: now,
         updated_at: now,
       };
@@ -279,7 +280,7 @@ export const sources = newRouter()
       const input = c.req.valid("json");
       requireFound(await getSource(c.env.DB, id), "source");
       const rows = eventTypeRows(id, Array.isArray(input) ? input : [input], Date.now());
-      await upsertEventTypes(c.env.DB, rows);
+      await upsertEventTypes(c.env.DB, id, rows);
       const types = await listEventTypes(c.env.DB, id);
       return c.json({ data: presentEventTypes(types) }, 201);
     },

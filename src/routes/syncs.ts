@@ -4,7 +4,6 @@ import { getSource } from "../db/sources";
 import { getSync, insertSync, listSyncs, type SyncRow, setSyncStatus } from "../db/syncs";
 import { checkExpressionRuns } from "../domain/expressions";
 import { Id } from "../domain/ids";
-import type { RouteMessage } from "../domain/messages";
 import { SyncStatus } from "../domain/status";
 import { type StoredSyncConfig, SyncInput } from "../domain/sync";
 import { newId } from "../lib/ids";
@@ -13,6 +12,7 @@ import { type FieldError, invalid, Problem } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { sourceConfig } from "../pipeline/source-config";
+import { ringSync } from "../queues/ring";
 import { spec } from "./openapi";
 import { newRouter, requireFound } from "./router";
 import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
@@ -49,7 +49,7 @@ function present(row: SyncRow) {
   };
 }
 
-const start = (env: Env, id: string) => env.ROUTE_QUEUE.send({ kind: "sync", sync_id: id } satisfies RouteMessage);
+const start = (env: Env, id: string) => ringSync(env, id);
 
 export const syncs = newRouter()
   .openapi(

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { insertEvents } from "../../src/db/events";
+import { commitEventGroups } from "../../src/db/events";
 import type { RouteMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
@@ -50,7 +50,7 @@ async function storeWithoutDoorbell(sourceId: string, count: number, receivedAt:
       body_key: null,
     };
   });
-  await insertEvents(env.DB, sourceId, rows);
+  await commitEventGroups(env.DB, [{ sourceId, guard: null, rows }]);
   return rows.map((row) => row.id);
 }
 

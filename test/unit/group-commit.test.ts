@@ -30,10 +30,11 @@ function store() {
 describe("group commit", () => {
   it("requests arriving while a commit runs share the next one", async () => {
     const s = store();
-    const committer = groupCommitter({ ...s, memberTimeoutMs: 2000 });
-    const first = committer.submit(ctx(), "a");
+    const committer = groupCommitter<string, string>({ memberTimeoutMs: 2000 });
+    const commit = { all: s.commitAll, alone: s.commitAlone };
+    const first = committer.submit(ctx(), "a", commit);
     await new Promise((resolve) => setTimeout(resolve, 1));
-    const rest = ["b", "c", "d", "e"].map((input) => committer.submit(ctx(), input));
+    const rest = ["b", "c", "d", "e"].map((input) => committer.submit(ctx(), input, commit));
     expect(await Promise.all([first, ...rest])).toEqual(["a", "b", "c", "d", "e"].map((x) => `stored ${x}`));
     // "a" led its own group; b–e waited for it and then committed together.
     expect(s.calls.all).toBeLessThanOrEqual(3);
@@ -43,8 +44,9 @@ describe("group commit", () => {
 
   it("one bad request fails alone: the others of its group still commit", async () => {
     const s = store();
-    const committer = groupCommitter({ ...s, memberTimeoutMs: 2000 });
-    const results = await Promise.allSettled(["x", "bad", "y"].map((input) => committer.submit(ctx(), input)));
+    const committer = groupCommitter<string, string>({ memberTimeoutMs: 2000 });
+    const commit = { all: s.commitAll, alone: s.commitAlone };
+    const results = await Promise.allSettled(["x", "bad", "y"].map((input) => committer.submit(ctx(), input, commit)));
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe("bad input");
     expect([...s.rows.keys()].sort()).toEqual(["x", "y"]);
@@ -53,17 +55,16 @@ describe("group commit", () => {
   it("a member whose leader never answers (its request was cancelled) commits alone: nothing lost, nothing doubled", async () => {
     const rows = new Map<string, number>();
     let hang = true;
-    const committer = groupCommitter<string, string>({
+    const committer = groupCommitter<string, string>({ memberTimeoutMs: 200, maxWaitMs: 5 });
+    const commit = {
       // The leader's continuation is dropped: its group never settles.
-      commitAll: (inputs) => (hang ? new Promise(() => {}) : Promise.resolve(inputs)),
-      async commitAlone(input) {
+      all: (inputs: string[]) => (hang ? new Promise<string[]>(() => {}) : Promise.resolve(inputs)),
+      async alone(input: string) {
         rows.set(input, (rows.get(input) ?? 0) + 1);
         return input;
       },
-      memberTimeoutMs: 200,
-      maxWaitMs: 5,
-    });
-    const answers = await Promise.all(["p", "q", "r"].map((input) => committer.submit(ctx(), input)));
+    };
+    const answers = await Promise.all(["p", "q", "r"].map((input) => committer.submit(ctx(), input, commit)));
     expect(answers).toEqual(["p", "q", "r"]);
     expect([...rows.entries()]).toEqual([
       ["p", 1],
@@ -72,7 +73,7 @@ describe("group commit", () => {
     ]);
     // The hung commit does not hold later groups back: they commit as a group again.
     hang = false;
-    expect(await Promise.all(["s", "t"].map((input) => committer.submit(ctx(), input)))).toEqual(["s", "t"]);
+    expect(await Promise.all(["s", "t"].map((input) => committer.submit(ctx(), input, commit)))).toEqual(["s", "t"]);
     expect(rows.has("s")).toBe(false);
   });
 });
