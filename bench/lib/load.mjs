@@ -114,64 +114,50 @@ export function combineRounds(rounds) {
 }
 
 /**
- * A closed-loop publisher for the end-to-end figures: `connections` keep-alive clients send back to back for
- * `seconds`, then stop sending and wait for every request in flight, so every event the relay stored is one this
- * side saw answered (autocannon drops the requests in flight when its time is up). `body()` returns the payload, or
- * `{ payload, meta }`; `onResponse(status, text, meta)` sees every answer.
+ * One POST on a keep-alive `agent`. Resolves (never rejects) `{ status, text, sentAt, answeredAt, ms }`: wall-clock
+ * times, so they compare with the sink's arrival times; status 0 and `error` when the request failed.
  */
-export async function closedLoop({ url, path, headers = {}, body, connections, seconds, onResponse }) {
-  const target = new URL(path, url);
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const latencies = [];
-  const samples = [];
-  let ok2xx = 0;
-  let non2xx = 0;
-  let errors = 0;
-  const started = Date.now();
-  const deadline = started + seconds * 1000;
-  const send = (next) =>
-    new Promise((resolve) => {
-      const payload = typeof next === "string" ? next : next.payload;
-      const meta = typeof next === "string" ? undefined : next.meta;
-      const sentAt = performance.now();
-      const req = request(
-        target,
-        {
-          method: "POST",
-          agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers },
-        },
-        (res) => {
-          const chunks = [];
-          res.on("data", (chunk) => chunks.push(chunk));
-          res.on("end", () => {
-            latencies.push(performance.now() - sentAt);
-            if (res.statusCode >= 200 && res.statusCode < 300) ok2xx += 1;
-            else non2xx += 1;
-            const text = Buffer.concat(chunks).toString("utf8");
-            if ((res.statusCode < 200 || res.statusCode >= 300) && samples.length < 3) {
-              samples.push(`${res.statusCode} ${text.slice(0, 300)}`);
-            }
-            onResponse?.(res.statusCode, text, meta);
-            resolve();
-          });
-        },
-      );
-      req.setTimeout(60_000, () => req.destroy(new Error("timeout")));
-      req.on("error", () => {
-        errors += 1;
-        resolve();
-      });
-      req.end(payload);
-    });
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < deadline) await send(body());
-    }),
-  );
-  agent.destroy();
-  const ended = Date.now();
-  latencies.sort((a, b) => a - b);
+function post(agent, target, payload, headers) {
+  return new Promise((resolve) => {
+    const sentAt = Date.now();
+    const started = performance.now();
+    const req = request(
+      target,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode,
+            text: Buffer.concat(chunks).toString("utf8"),
+            sentAt,
+            answeredAt: Date.now(),
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error("timeout")));
+    req.on("error", (error) =>
+      resolve({ status: 0, text: "", error, sentAt, answeredAt: Date.now(), ms: performance.now() - started }),
+    );
+    req.end(payload);
+  });
+}
+
+/** Totals of a list of answered posts, in the shape `load` returns. */
+function totals({ path, connections, seconds, started, ended, answers }) {
+  const latencies = answers
+    .filter((answer) => answer.status)
+    .map((answer) => answer.ms)
+    .sort((a, b) => a - b);
+  const ok2xx = answers.filter((answer) => answer.status >= 200 && answer.status < 300).length;
+  const errors = answers.filter((answer) => !answer.status).length;
   const pick = (q) =>
     latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : null;
   return {
@@ -180,15 +166,84 @@ export async function closedLoop({ url, path, headers = {}, body, connections, s
     seconds,
     started,
     ended,
-    requests: latencies.length + errors,
+    requests: answers.length,
     ok2xx,
-    non2xx,
+    non2xx: answers.length - ok2xx - errors,
     errors,
     timeouts: 0,
-    reqPerSec: ok2xx / ((ended - started) / 1000),
+    reqPerSec: ok2xx / Math.max(0.001, (ended - started) / 1000),
     latencyP50: pick(0.5),
     latencyP99: pick(0.99),
     latencyMax: latencies[latencies.length - 1] ?? null,
-    non2xxSamples: samples,
+    non2xxSamples: answers
+      .filter((answer) => answer.status && (answer.status < 200 || answer.status >= 300))
+      .slice(0, 3)
+      .map((answer) => `${answer.status} ${answer.text.slice(0, 300)}`),
+  };
+}
+
+const next = (item) => (typeof item === "string" ? { payload: item, meta: undefined } : item);
+
+/**
+ * A closed-loop publisher for the end-to-end figures: `connections` keep-alive clients send back to back for
+ * `seconds`, then stop sending and wait for every request in flight, so every event the relay stored is one this
+ * side saw answered (autocannon drops the requests in flight when its time is up). `body()` returns the payload, or
+ * `{ payload, meta }`; `onResponse(status, text, meta, answeredAt)` sees every answer.
+ */
+export async function closedLoop({ url, path, headers = {}, body, connections, seconds, onResponse }) {
+  const target = new URL(path, url);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const answers = [];
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline) {
+        const { payload, meta } = next(body());
+        const answer = await post(agent, target, payload, headers);
+        answers.push(answer);
+        onResponse?.(answer.status, answer.text, meta, answer.answeredAt);
+      }
+    }),
+  );
+  agent.destroy();
+  return totals({ path, connections, seconds, started, ended: Date.now(), answers });
+}
+
+/**
+ * `count` POSTs with at most `inFlight` open at once: back to back, or with `intervalMs`, request i not before
+ * start + i × intervalMs (an open loop: a slow answer does not delay the schedule until `inFlight` answers are
+ * outstanding; `lateMaxMs` says how far the schedule slipped). `body(i)` returns the payload or `{ payload, meta }`;
+ * `onResponse(status, text, meta, answeredAt)` sees every answer.
+ */
+export async function sendRequests({ url, path, headers = {}, body, count, inFlight, intervalMs = 0, onResponse }) {
+  const target = new URL(path, url);
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  const answers = [];
+  let claimed = 0;
+  let lateMaxMs = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, count) }, async () => {
+      while (claimed < count) {
+        const index = claimed++;
+        if (intervalMs) {
+          const wait = started + index * intervalMs - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          else lateMaxMs = Math.max(lateMaxMs, -wait);
+        }
+        const { payload, meta } = next(body(index));
+        const answer = await post(agent, target, payload, headers);
+        answers.push(answer);
+        onResponse?.(answer.status, answer.text, meta, answer.answeredAt);
+      }
+    }),
+  );
+  agent.destroy();
+  const ended = Date.now();
+  return {
+    ...totals({ path, connections: inFlight, seconds: (ended - started) / 1000, started, ended, answers }),
+    intervalMs,
+    lateMaxMs,
   };
 }

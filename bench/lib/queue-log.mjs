@@ -2,17 +2,24 @@
 // - Miniflare's per-batch queue lines ("QUEUE syndic-deliver 50/50 (2698ms)"), so a figure can say how busy each
 //   consumer was (locally one queue dispatches one batch at a time);
 // - the relay's structured log lines, one per pipeline step (src/lib/log.ts:
-//   {"at":…,"stage":…,"outcome":…,"duration_ms":…}), so a figure can show the rate each stage reached.
+//   {"at":…,"stage":…,"outcome":…,"duration_ms":…}), so a figure can show the rate each stage reached;
+// - among them one line per queue invocation (src/index.ts, src/lib/metered.ts: outcome "invocation", the queue
+//   as stage, with messages, d1_calls, queue_ops, queue_messages, decrypts), so a figure can say what the
+//   consumers paid per delivered event, queue by queue.
 const LINE = /QUEUE (\S+) (\d+)\/(\d+) \((\d+)ms\)/;
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function queueTap(sink) {
   const batches = [];
   const steps = [];
+  const invocations = [];
   let partial = "";
-  return {
+  const tap = {
     batches,
     steps,
+    invocations,
+    /** When (bench clock) the last invocation line was read: queues still working show up here. */
+    lastInvocationSeenAt: 0,
     write(chunk) {
       sink?.write(chunk);
       const text = partial + chunk.toString().replace(ANSI, "");
@@ -33,6 +40,19 @@ export function queueTap(sink) {
                 n: typeof fields.accepted === "number" ? fields.accepted : 1,
                 ms: typeof fields.duration_ms === "number" ? fields.duration_ms : null,
               });
+              if (fields.outcome === "invocation") {
+                invocations.push({
+                  t,
+                  queue: fields.stage,
+                  messages: fields.messages ?? 0,
+                  d1Calls: fields.d1_calls ?? 0,
+                  queueOps: fields.queue_ops ?? 0,
+                  queueMessages: fields.queue_messages ?? 0,
+                  decrypts: fields.decrypts ?? 0,
+                  ms: fields.duration_ms ?? 0,
+                });
+                tap.lastInvocationSeenAt = at;
+              }
             }
           } catch {}
           continue;
@@ -47,6 +67,7 @@ export function queueTap(sink) {
       sink?.end();
     },
   };
+  return tap;
 }
 
 /** Per queue, for batches that finished in [from, to]: count, messages, busy time and its share of the window. */
@@ -67,6 +88,53 @@ export function queueSummary(batches, from, to) {
     q.avgBatch = q.batches ? q.messages / q.batches : null;
   }
   return out;
+}
+
+const METERED = ["messages", "d1Calls", "queueOps", "queueMessages", "decrypts", "ms"];
+
+/**
+ * The relay's invocation lines that ended in [from, to], summed per queue and over all queues (`all`): invocations,
+ * messages, D1 calls, queue operations and messages sent, decrypts, busy ms (and its share of `from` → the last
+ * line of any queue), first and last line (s after `from`). With `delivered`, also each count per 100 delivered events (`per100`).
+ * Decrypts are an upper bound: the relay counts them per isolate, and invocations of two queues may overlap.
+ */
+export function meterSummary(invocations, { from, to, delivered = null }) {
+  const empty = () => ({
+    invocations: 0,
+    ...Object.fromEntries(METERED.map((key) => [key, 0])),
+    first: null,
+    last: null,
+  });
+  const queues = {};
+  const all = empty();
+  for (const line of invocations) {
+    if (line.t < from || line.t > to) continue;
+    if (!queues[line.queue]) queues[line.queue] = empty();
+    for (const sum of [queues[line.queue], all]) {
+      sum.invocations += 1;
+      for (const key of METERED) sum[key] += line[key];
+      sum.first = sum.first === null ? line.t : Math.min(sum.first, line.t);
+      sum.last = sum.last === null ? line.t : Math.max(sum.last, line.t);
+    }
+  }
+  const finish = (sum) => ({
+    ...sum,
+    firstAtS: sum.first === null ? null : (sum.first - from) / 1000,
+    lastAtS: sum.last === null ? null : (sum.last - from) / 1000,
+    busyShare: sum.ms / Math.max(1, (all.last ?? to) - from),
+    per100: delivered
+      ? Object.fromEntries(
+          ["d1Calls", "queueOps", "queueMessages", "decrypts"].map((key) => [key, (sum[key] * 100) / delivered]),
+        )
+      : null,
+  });
+  return {
+    from,
+    to,
+    delivered,
+    all: finish(all),
+    queues: Object.fromEntries(Object.entries(queues).map(([queue, sum]) => [queue, finish(sum)])),
+  };
 }
 
 const quantile = (sorted, q) =>
