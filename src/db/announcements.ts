@@ -1,5 +1,4 @@
 import type { AnnouncementStatus } from "../domain/status";
-import { chunk, MAX_PARAMS, placeholders } from "./util";
 
 export interface AnnouncementRow {
   archive_id: string;
@@ -103,36 +102,6 @@ export async function abandonAnnouncement(db: D1Database, archiveId: string, rea
     )
     .bind(reason, now, archiveId)
     .run();
-}
-
-/** Announcements due before `dueBefore` whose queue message seems lost: no live lease, not swept recently. */
-export async function lostAnnouncementIds(
-  db: D1Database,
-  dueBefore: number,
-  sweptBefore: number,
-  now: number,
-  limit: number,
-): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT archive_id FROM archive_announcements WHERE status IN ('ready', 'retrying') AND next_attempt_at <= ?
-         AND (lease_until IS NULL OR lease_until < ?) AND (swept_at IS NULL OR swept_at < ?)
-       ORDER BY next_attempt_at LIMIT ?`,
-    )
-    .bind(dueBefore, now, sweptBefore, limit)
-    .all<{ archive_id: string }>();
-  return results.map((row) => row.archive_id);
-}
-
-export async function markAnnouncementsSwept(db: D1Database, ids: string[], now: number): Promise<void> {
-  if (!ids.length) return;
-  await db.batch(
-    chunk(ids, MAX_PARAMS - 1).map((group) =>
-      db
-        .prepare(`UPDATE archive_announcements SET swept_at = ? WHERE archive_id IN (${placeholders(group.length)})`)
-        .bind(now, ...group),
-    ),
-  );
 }
 
 /**

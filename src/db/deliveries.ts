@@ -231,34 +231,6 @@ export async function releaseHeldDeliveries(db: D1Database, destinationId: strin
   return result.meta.changes ?? 0;
 }
 
-/** Deliveries due before `dueBefore` whose queue message seems lost: no live lease, not swept recently. */
-export async function lostDeliveryIds(
-  db: D1Database,
-  dueBefore: number,
-  sweptBefore: number,
-  now: number,
-  limit: number,
-): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM deliveries WHERE status IN ('ready', 'retrying') AND next_attempt_at <= ?
-         AND (lease_until IS NULL OR lease_until < ?) AND (swept_at IS NULL OR swept_at < ?)
-       ORDER BY next_attempt_at LIMIT ?`,
-    )
-    .bind(dueBefore, now, sweptBefore, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
-export async function markSwept(db: D1Database, ids: string[], now: number): Promise<void> {
-  if (!ids.length) return;
-  await db.batch(
-    chunk(ids, MAX_PARAMS - 1).map((group) =>
-      db.prepare(`UPDATE deliveries SET swept_at = ? WHERE id IN (${placeholders(group.length)})`).bind(now, ...group),
-    ),
-  );
-}
-
 /** Puts a finished or failing delivery back in line with a fresh attempt budget. */
 export async function requeueDelivery(db: D1Database, id: string, now: number): Promise<boolean> {
   const result = await db

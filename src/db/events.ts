@@ -71,10 +71,14 @@ function chunksBySize(rows: NewEvent[]): NewEvent[][] {
 const VALUES = INSERT_COLUMNS.map((column) => `json_extract(value, '$.${column}')`).join(", ");
 
 /**
- * Inserts every group's events, skipping (source, external id) pairs already stored, and reads back the id stored
- * for each external id: all groups in one transaction (one D1 call), so the answers and the rows agree.
+ * The statements that insert every group's events (skipping (source, external id) pairs already stored) and read
+ * back the id stored for each external id, and how to read the answers: for a caller that writes more in the same
+ * transaction (the origin-fetch stage settles its notifications with them).
  */
-export async function commitEventGroups(db: D1Database, groups: readonly EventGroup[]): Promise<StoredGroup[]> {
+export function eventGroupStatements(
+  db: D1Database,
+  groups: readonly EventGroup[],
+): { statements: D1PreparedStatement[]; read(results: readonly D1Result<unknown>[]): StoredGroup[] } {
   const statements: D1PreparedStatement[] = [];
   const layout: Array<{ guard: number | null; readBack: number }> = [];
   for (const group of groups) {
@@ -111,13 +115,24 @@ export async function commitEventGroups(db: D1Database, groups: readonly EventGr
         .bind(group.sourceId, JSON.stringify([...new Set(group.rows.map((row) => row.external_id))])),
     );
   }
-  const results = await db.batch<{ n?: number; id?: string; external_id?: string }>(statements);
-  return layout.map(({ guard, readBack }) => {
-    const accepted = guard === null || (results[guard].results[0]?.n ?? 0) > 0;
-    const stored = new Map<string, string>();
-    if (accepted) for (const row of results[readBack].results) stored.set(row.external_id!, row.id!);
-    return { accepted, stored };
-  });
+  const read = (results: readonly D1Result<unknown>[]) =>
+    layout.map(({ guard, readBack }) => {
+      const accepted = guard === null || ((results[guard].results[0] as { n: number } | undefined)?.n ?? 0) > 0;
+      const stored = new Map<string, string>();
+      if (accepted) {
+        for (const row of results[readBack].results as Array<{ id: string; external_id: string }>) {
+          stored.set(row.external_id, row.id);
+        }
+      }
+      return { accepted, stored };
+    });
+  return { statements, read };
+}
+
+/** Every group's events in one transaction (one D1 call), so the answers and the rows agree. */
+export async function commitEventGroups(db: D1Database, groups: readonly EventGroup[]): Promise<StoredGroup[]> {
+  const { statements, read } = eventGroupStatements(db, groups);
+  return read(await db.batch(statements));
 }
 
 export async function getEventsByIds(db: D1Database, ids: string[]): Promise<EventRow[]> {

@@ -34,3 +34,50 @@ export async function markEventsSwept(db: D1Database, ids: string[], now: number
     ),
   );
 }
+
+/**
+ * The tables whose rows are claimed under a lease and re-rung by the sweeper: one lost-work query serves them all.
+ * `key` is the column a queue message names.
+ */
+export const LEASED = {
+  deliveries: { table: "deliveries", key: "id", statuses: ["ready", "retrying"] },
+  notifications: { table: "notifications", key: "id", statuses: ["pending", "retrying"] },
+  announcements: { table: "archive_announcements", key: "archive_id", statuses: ["ready", "retrying"] },
+} as const;
+
+export type Leased = (typeof LEASED)[keyof typeof LEASED];
+
+/**
+ * Rows due before `dueBefore` whose queue message seems lost: no live lease, and not swept since `sweptBefore` (so a
+ * slow queue does not get a pile of duplicate doorbells). Oldest due first.
+ */
+export async function lostWork(
+  db: D1Database,
+  leased: Leased,
+  window: { dueBefore: number; sweptBefore: number; now: number; limit: number },
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${leased.key} AS id FROM ${leased.table}
+       WHERE status IN (SELECT value FROM json_each(?1)) AND next_attempt_at <= ?2
+         AND (lease_until IS NULL OR lease_until < ?3) AND (swept_at IS NULL OR swept_at < ?4)
+       ORDER BY next_attempt_at LIMIT ?5`,
+    )
+    .bind(JSON.stringify(leased.statuses), window.dueBefore, window.now, window.sweptBefore, window.limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** Marks rows rung by a sweep, once their doorbell is really in the queue. */
+export async function markWorkSwept(
+  db: D1Database,
+  leased: Leased,
+  ids: readonly string[],
+  now: number,
+): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .prepare(`UPDATE ${leased.table} SET swept_at = ?1 WHERE ${leased.key} IN (SELECT value FROM json_each(?2))`)
+    .bind(now, JSON.stringify(ids))
+    .run();
+}

@@ -1,5 +1,5 @@
 import type { NotificationStatus } from "../domain/status";
-import { chunk, listNewestFirst, MAX_PARAMS, type Page, placeholders } from "./util";
+import { listNewestFirst, type Page } from "./util";
 
 export interface NotificationRow {
   id: string;
@@ -31,36 +31,36 @@ export async function insertNotification(
     .run();
 }
 
-export function getNotification(db: D1Database, id: string): Promise<NotificationRow | null> {
-  return db.prepare("SELECT * FROM notifications WHERE id = ?").bind(id).first<NotificationRow>();
+export interface NotificationInsert {
+  row: Pick<NotificationRow, "id" | "source_id" | "object_id" | "next_attempt_at" | "created_at">;
+  /** For a source served from an isolate's cache: stored only if its notify token and version are still these. */
+  guard: { hash: string; version: number } | null;
 }
 
-/**
- * Makes `leaderId` the one job that fetches this object now: the leader takes a lease, and every other pending
- * notification for the same object is folded into it. Returns false when another job already leads.
- */
-export async function claimObject(
-  db: D1Database,
-  leader: NotificationRow,
-  leaseUntil: number,
-  now: number,
-): Promise<boolean> {
-  const [claimed] = await db.batch([
+/** Every call of a group in one transaction; false for a call whose guard refused (nothing stored for it). */
+export async function commitNotifications(db: D1Database, inserts: readonly NotificationInsert[]): Promise<boolean[]> {
+  const statements = inserts.map(({ row, guard }) =>
     db
       .prepare(
-        `UPDATE notifications SET attempts = attempts + 1, lease_until = ?, claimed_by = id, updated_at = ?
-         WHERE id = ? AND attempts = ? AND status IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ?)`,
+        `INSERT INTO notifications (id, source_id, object_id, status, next_attempt_at, created_at, updated_at)
+         SELECT ?1, ?2, ?3, 'pending', ?4, ?5, ?5
+         WHERE ${guard ? "EXISTS (SELECT 1 FROM sources WHERE id = ?2 AND notify_token_hash = ?6 AND version = ?7)" : "1"}`,
       )
-      .bind(leaseUntil, now, leader.id, leader.attempts, now),
-    db
-      .prepare(
-        `UPDATE notifications SET status = 'collapsed', claimed_by = ?, updated_at = ?
-         WHERE source_id = ? AND object_id = ? AND status = 'pending' AND id != ?
-           AND EXISTS (SELECT 1 FROM notifications WHERE id = ? AND lease_until = ?)`,
-      )
-      .bind(leader.id, now, leader.source_id, leader.object_id, leader.id, leader.id, leaseUntil),
-  ]);
-  return (claimed.meta.changes ?? 0) === 1;
+      .bind(
+        row.id,
+        row.source_id,
+        row.object_id,
+        row.next_attempt_at,
+        row.created_at,
+        ...(guard ? [guard.hash, guard.version] : []),
+      ),
+  );
+  const results = await db.batch(statements);
+  return results.map((result) => (result.meta.changes ?? 0) === 1);
+}
+
+export function getNotification(db: D1Database, id: string): Promise<NotificationRow | null> {
+  return db.prepare("SELECT * FROM notifications WHERE id = ?").bind(id).first<NotificationRow>();
 }
 
 /** Settles the leader and every notification folded into it. */
@@ -111,35 +111,6 @@ export async function settleObject(
       ),
     ...folded,
   ]);
-}
-
-export async function lostNotificationIds(
-  db: D1Database,
-  dueBefore: number,
-  sweptBefore: number,
-  now: number,
-  limit: number,
-): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM notifications WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?
-         AND (lease_until IS NULL OR lease_until < ?) AND (swept_at IS NULL OR swept_at < ?)
-       ORDER BY next_attempt_at LIMIT ?`,
-    )
-    .bind(dueBefore, now, sweptBefore, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
-export async function markNotificationsSwept(db: D1Database, ids: string[], now: number): Promise<void> {
-  if (!ids.length) return;
-  await db.batch(
-    chunk(ids, MAX_PARAMS - 1).map((group) =>
-      db
-        .prepare(`UPDATE notifications SET swept_at = ? WHERE id IN (${placeholders(group.length)})`)
-        .bind(now, ...group),
-    ),
-  );
 }
 
 export function listNotifications(

@@ -28,13 +28,13 @@ export interface EventTypeRow {
   created_at: number;
 }
 
-type StoredSource = Omit<SourceRow, "inbound" | "fetch_config"> & {
+export type StoredSource = Omit<SourceRow, "inbound" | "fetch_config"> & {
   inbound: string | null;
   fetch_config: string | null;
 };
-type StoredEventType = Omit<EventTypeRow, "schema"> & { schema: string | null };
+export type StoredEventType = Omit<EventTypeRow, "schema"> & { schema: string | null };
 
-function fromStored(row: StoredSource): SourceRow {
+export function sourceFromStored(row: StoredSource): SourceRow {
   return {
     ...row,
     inbound: parseJsonColumn<InboundRules>(row.inbound),
@@ -42,7 +42,7 @@ function fromStored(row: StoredSource): SourceRow {
   };
 }
 
-function eventTypeFromStored(row: StoredEventType): EventTypeRow {
+export function eventTypeFromStored(row: StoredEventType): EventTypeRow {
   return { ...row, schema: parseJsonColumn<Record<string, unknown>>(row.schema) };
 }
 
@@ -80,7 +80,7 @@ export async function insertSource(db: D1Database, row: SourceRow, eventTypes: E
 
 async function sourceWhere(db: D1Database, column: "id" | "api_key_hash" | "notify_token_hash", value: string) {
   const row = await db.prepare(`SELECT * FROM sources WHERE ${column} = ?`).bind(value).first<StoredSource>();
-  return row && fromStored(row);
+  return row && sourceFromStored(row);
 }
 
 export function getSource(db: D1Database, id: string): Promise<SourceRow | null> {
@@ -96,7 +96,7 @@ export function getSourceByNotifyHash(db: D1Database, hash: string): Promise<Sou
 }
 
 export async function listSources(db: D1Database, limit: number, cursor?: string): Promise<Page<SourceRow>> {
-  return mapPage(await listNewestFirst<StoredSource>(db, "sources", {}, limit, cursor), fromStored);
+  return mapPage(await listNewestFirst<StoredSource>(db, "sources", {}, limit, cursor), sourceFromStored);
 }
 
 export async function updateSource(
@@ -158,7 +158,7 @@ export async function publisherByKeyHash(
   const source = sources.results[0] as StoredSource | undefined;
   if (!source) return null;
   return {
-    source: fromStored(source),
+    source: sourceFromStored(source),
     eventTypes: (eventTypes.results as StoredEventType[])
       .filter((row) => row.source_id === source.id)
       .map(eventTypeFromStored),

@@ -8,12 +8,13 @@ import {
   type ArchiveMessage,
   type DeliverMessage,
   type EventsMessage,
+  type FetchMessage,
   idsOf,
   isUpkeep,
   type RouteMessage,
 } from "../domain/messages";
 import { logStep } from "../lib/log";
-import { ringDeliveriesAlone, ringEventsAlone } from "../queues/ring";
+import { ringDeliveriesAlone, ringEventsAlone, ringNotificationsAlone } from "../queues/ring";
 
 /**
  * A route message of several events that kept failing is not a verdict on all of them: routing commits what it can
@@ -46,6 +47,15 @@ export async function deadLetter(env: Env, queue: string, body: unknown): Promis
     }
     for (const id of ids) await setStatus(env.DB, id, "dead", reason, now);
     logStep({ stage: "dead_letter", outcome: "delivery_dead", delivery_id: ids[0] });
+  } else if (queue.includes("fetch")) {
+    const message = body as FetchMessage;
+    if (message.ids.length > 1 && !message.retried_alone) {
+      await ringNotificationsAlone(env, message.ids);
+      logStep({ stage: "dead_letter", outcome: "fetch_split", notifications: message.ids.length });
+      return;
+    }
+    for (const id of message.ids) await settleObject(env.DB, id, { status: "failed", error: reason }, now);
+    logStep({ stage: "dead_letter", outcome: "notification_failed", notification_id: message.ids[0] });
   } else if (queue.includes("route")) {
     const message = body as RouteMessage;
     if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);

@@ -1,4 +1,11 @@
-import type { ArchiveMessage, DeliverMessage, EventsMessage, RouteMessage, UpkeepMessage } from "../domain/messages";
+import type {
+  ArchiveMessage,
+  DeliverMessage,
+  EventsMessage,
+  FetchMessage,
+  RouteMessage,
+  UpkeepMessage,
+} from "../domain/messages";
 import { idsOf, isUpkeep } from "../domain/messages";
 import { runBounded } from "../engine/limiter";
 import { logStep } from "../lib/log";
@@ -6,7 +13,7 @@ import { runArchive } from "../pipeline/archive-job";
 import { runAnnouncement } from "../pipeline/archive-ready";
 import { deliverBatch } from "../pipeline/deliver";
 import { deliverOne } from "../pipeline/deliver-one";
-import { runNotification } from "../pipeline/notify";
+import { fetchNotifications, runNotification } from "../pipeline/notify";
 import { runReplayPage } from "../pipeline/replay";
 import { runRetentionPass } from "../pipeline/retention";
 import { RouteIncompleteError, routeEvents } from "../pipeline/route";
@@ -128,11 +135,26 @@ async function routeMessages(env: Env, batch: MessageBatch<RouteMessage>): Promi
   await each(batch.queue, others, (body) => routeMessage(env, body));
 }
 
+/** The fetch queue: one origin-fetch stage run over every notification its messages name. */
+async function fetchMessages(env: Env, batch: MessageBatch<FetchMessage>): Promise<void> {
+  try {
+    await fetchNotifications(
+      env,
+      batch.messages.flatMap((message) => idsOf(message.body)),
+    );
+    for (const message of batch.messages) message.ack();
+  } catch (error) {
+    logStep({ stage: batch.queue, outcome: "error_will_retry", messages: batch.messages.length, error: String(error) });
+    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+  }
+}
+
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const queue = batch.queue;
   if (queue.endsWith("-dlq")) return each(queue, batch.messages, (body) => deadLetter(env, queue, body));
   if (queue.endsWith("route")) return routeMessages(env, batch as MessageBatch<RouteMessage>);
   if (queue.endsWith("deliver")) return deliverMessages(env, batch as MessageBatch<DeliverMessage>);
+  if (queue.endsWith("fetch")) return fetchMessages(env, batch as MessageBatch<FetchMessage>);
   if (queue.endsWith("archive")) {
     return each(queue, (batch as MessageBatch<ArchiveMessage | UpkeepMessage>).messages, (body) =>
       archiveMessage(env, body),

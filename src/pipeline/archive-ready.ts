@@ -7,12 +7,11 @@ import {
   claimAnnouncement,
   getAnnouncement,
   insertAnnouncement,
-  lostAnnouncementIds,
-  markAnnouncementsSwept,
   recordAnnouncement,
   unannouncedArchives,
 } from "../db/announcements";
 import { type ArchiveRow, getArchive } from "../db/archives";
+import { LEASED, lostWork, markWorkSwept } from "../db/lost-work";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "../domain/messages";
@@ -174,13 +173,18 @@ export async function sweepAnnouncements(
   now = Date.now(),
   graceMs = 60_000,
 ): Promise<{ requeued: number; recovered: number }> {
-  const lost = await lostAnnouncementIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SEND_BATCH_LIMIT);
+  const lost = await lostWork(env.DB, LEASED.announcements, {
+    dueBefore: now - graceMs,
+    sweptBefore: now - RESWEEP_AFTER_MS,
+    now,
+    limit: SEND_BATCH_LIMIT,
+  });
   // Marked swept only once the doorbell is in the queue: a failed send leaves them for the next sweep.
   await ringAnnouncements(
     env,
     lost.map((id) => ({ id })),
   );
-  await markAnnouncementsSwept(env.DB, lost, now);
+  await markWorkSwept(env.DB, LEASED.announcements, lost, now);
   const missing = await unannouncedArchives(env.DB, now - UNANNOUNCED_LOOK_BACK_MS, now - graceMs, SEND_BATCH_LIMIT);
   for (const archive of missing) {
     await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, now);
@@ -190,7 +194,7 @@ export async function sweepAnnouncements(
     env,
     recovered.map((id) => ({ id })),
   );
-  await markAnnouncementsSwept(env.DB, recovered, now);
+  await markWorkSwept(env.DB, LEASED.announcements, recovered, now);
   if (lost.length || missing.length) {
     logStep({ stage: "archive_ready", outcome: "swept", requeued: lost.length, recovered: missing.length });
   }

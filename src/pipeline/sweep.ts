@@ -1,41 +1,36 @@
 import { stalledArchiveIds, touchArchives } from "../db/archives";
-import { lostDeliveryIds, markSwept } from "../db/deliveries";
-import { markEventsSwept, type UnroutedEvent, unroutedEventsToRing } from "../db/lost-work";
-import { lostNotificationIds, markNotificationsSwept } from "../db/notifications";
+import {
+  LEASED,
+  lostWork,
+  markEventsSwept,
+  markWorkSwept,
+  type UnroutedEvent,
+  unroutedEventsToRing,
+} from "../db/lost-work";
 import { stalledSyncIds, touchSync } from "../db/syncs";
-import { type EventsMessage, type RouteMessage, SEND_BATCH_LIMIT } from "../domain/messages";
+import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { logStep } from "../lib/log";
-import { ringArchives, ringDeliveries } from "../queues/ring";
+import { ringArchives, ringDeliveries, ringEvents, ringNotifications, ringSync } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
-const RESWEEP_AFTER_MS = 5 * 60 * 1000;
-const EVENTS_PER_MESSAGE = 100;
+export const RESWEEP_AFTER_MS = 5 * 60 * 1000;
 
 /**
- * One message per source, at most EVENTS_PER_MESSAGE ids each: a route message succeeds or fails as a whole, so one
- * publisher's bad event must never share a message with another publisher's events.
+ * Unrouted events grouped by source: a route message succeeds or fails as a whole, so one publisher's bad event must
+ * never share a message with another publisher's events.
  */
-export function routeMessagesBySource(events: UnroutedEvent[]): EventsMessage[] {
+export function eventsBySource(events: UnroutedEvent[]): string[][] {
   const bySource = new Map<string, string[]>();
-  for (const event of events) {
-    const ids = bySource.get(event.source_id) ?? [];
-    ids.push(event.id);
-    bySource.set(event.source_id, ids);
-  }
-  const messages: EventsMessage[] = [];
-  for (const ids of bySource.values()) {
-    for (let i = 0; i < ids.length; i += EVENTS_PER_MESSAGE) {
-      messages.push({ kind: "events", event_ids: ids.slice(i, i + EVENTS_PER_MESSAGE) });
-    }
-  }
-  return messages;
+  for (const event of events) bySource.set(event.source_id, [...(bySource.get(event.source_id) ?? []), event.id]);
+  return [...bySource.values()];
 }
 
 /**
- * D1 is the ledger: events not yet routed, and deliveries and notifications past due with no live lease are handed to the queues
- * again. This is what makes a lost queue message, a crash or a failed send harmless.
+ * D1 is the ledger: events not yet routed, and deliveries and notifications past due with no live lease are handed to
+ * the queues again. This is what makes a lost queue message, a crash or a failed send harmless. Rows are marked swept
+ * only once their doorbell is in the queue: a failed send leaves them for the next sweep.
  */
 export async function sweepDue(
   env: Env,
@@ -43,43 +38,42 @@ export async function sweepDue(
   options: { graceMs?: number } = {},
 ): Promise<{ events: number; deliveries: number; notifications: number }> {
   const graceMs = options.graceMs ?? Number(env.SWEEP_GRACE_SECONDS || "60") * 1000;
+  const window = { dueBefore: now - graceMs, sweptBefore: now - RESWEEP_AFTER_MS, now, limit: SWEEP_LIMIT };
   let events = 0;
   let deliveries = 0;
   let notifications = 0;
   try {
-    const unrouted = await unroutedEventsToRing(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, SWEEP_LIMIT);
-    const messages = routeMessagesBySource(unrouted);
-    // Marked swept only once their doorbell is really in the queue, like deliveries below.
-    for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
-      const group = messages.slice(i, i + SEND_BATCH_LIMIT);
-      await env.ROUTE_QUEUE.sendBatch(group.map((body) => ({ body })));
-      const ids = group.flatMap((message) => message.event_ids);
-      await markEventsSwept(env.DB, ids, now);
-      events += ids.length;
-    }
-    const deliveryIds = await lostDeliveryIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
-    // A failed send leaves them unmarked, for the next sweep.
-    for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_LIMIT) {
-      const group = deliveryIds.slice(i, i + SEND_BATCH_LIMIT);
-      await ringDeliveries(
-        env,
-        group.map((id) => ({ id })),
-      );
-      await markSwept(env.DB, group, now);
-      deliveries += group.length;
-    }
-    const notificationIds = await lostNotificationIds(env.DB, now - graceMs, now - RESWEEP_AFTER_MS, now, SWEEP_LIMIT);
-    for (const id of notificationIds) {
-      await env.ROUTE_QUEUE.send({ kind: "notify", notification_id: id } satisfies RouteMessage);
-      await markNotificationsSwept(env.DB, [id], now);
-      notifications += 1;
-    }
-    for (const id of await stalledSyncIds(env.DB, now - RESWEEP_AFTER_MS, SWEEP_LIMIT)) {
+    const unrouted = await unroutedEventsToRing(env.DB, window.dueBefore, window.sweptBefore, SWEEP_LIMIT);
+    await ringEvents(env, eventsBySource(unrouted));
+    await markEventsSwept(
+      env.DB,
+      unrouted.map((event) => event.id),
+      now,
+    );
+    events = unrouted.length;
+
+    const lostDeliveries = await lostWork(env.DB, LEASED.deliveries, window);
+    await ringDeliveries(
+      env,
+      lostDeliveries.map((id) => ({ id })),
+    );
+    await markWorkSwept(env.DB, LEASED.deliveries, lostDeliveries, now);
+    deliveries = lostDeliveries.length;
+
+    const lostNotifications = await lostWork(env.DB, LEASED.notifications, window);
+    await ringNotifications(
+      env,
+      lostNotifications.map((id) => ({ id })),
+    );
+    await markWorkSwept(env.DB, LEASED.notifications, lostNotifications, now);
+    notifications = lostNotifications.length;
+
+    for (const id of await stalledSyncIds(env.DB, window.sweptBefore, SWEEP_LIMIT)) {
       await touchSync(env.DB, id, now);
-      await env.ROUTE_QUEUE.send({ kind: "sync", sync_id: id } satisfies RouteMessage);
+      await ringSync(env, id);
     }
     // Archives pending or building that no job holds and nothing moved for a while: their job was lost.
-    const archiveIds = await stalledArchiveIds(env.DB, now - RESWEEP_AFTER_MS, now, SEND_BATCH_LIMIT);
+    const archiveIds = await stalledArchiveIds(env.DB, window.sweptBefore, now, SEND_BATCH_LIMIT);
     await touchArchives(env.DB, archiveIds, now);
     await ringArchives(env, archiveIds);
     await sweepAnnouncements(env, now, graceMs);

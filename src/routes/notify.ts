@@ -1,10 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sha256Hex } from "../auth/secrets";
-import { getSourceByNotifyHash } from "../db/sources";
+import type { SourceRow } from "../db/sources";
 import { fieldErrors, invalid, Problem } from "../lib/problem";
 import { isDotSegment } from "../lib/url-template";
+import { StaleSource } from "../pipeline/ingest";
 import { acceptNotification } from "../pipeline/notify";
+import { forgetPublisher, sourceByNotifyToken } from "../pipeline/publishers";
 import { guardInbound } from "./inbound-guard";
 import type { AppEnv } from "./router";
 import { newRouter } from "./router";
@@ -93,13 +95,26 @@ for (const method of ["get", "post"] as const) {
 
 notify.on(["GET", "POST"], "/v1/notify/:token", async (c) => {
   const token = c.req.param("token");
-  const source = token.length <= 200 ? await getSourceByNotifyHash(c.env.DB, await sha256Hex(token)) : null;
-  if (!source) throw new Problem(404, "Not Found", "unknown notify URL");
+  if (token.length > 200) throw new Problem(404, "Not Found", "unknown notify URL");
+  const hash = await sha256Hex(token);
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  await guardInbound(c.env, source, c.req.raw, raw);
-  const objectId = readId(c, raw);
-  if (!source.fetch_config) throw new Problem(409, "Conflict", "this source has no fetch configuration to resolve ids");
-  // Counted once the call is authentic and complete, so forged calls cannot use up the origin's own allowance.
-  await limitRate(c.env, source.id);
-  return c.json({ id: await acceptNotification(c.env, source, objectId) }, 202);
+  const accept = async (source: SourceRow | null) => {
+    if (!source) throw new Problem(404, "Not Found", "unknown notify URL");
+    await guardInbound(c.env, source, c.req.raw, raw);
+    const objectId = readId(c, raw);
+    if (!source.fetch_config) {
+      throw new Problem(409, "Conflict", "this source has no fetch configuration to resolve ids");
+    }
+    // Counted once the call is authentic and complete, so forged calls cannot use up the origin's own allowance.
+    await limitRate(c.env, source.id);
+    return acceptNotification(c.env, c.executionCtx, source, objectId, { hash });
+  };
+  try {
+    return c.json({ id: await accept(await sourceByNotifyToken(c.env, hash)) }, 202);
+  } catch (error) {
+    if (!(error instanceof StaleSource)) throw error;
+    // The cached source changed (its notify URL rotated, its rules edited): read it again, check it all again, once.
+    forgetPublisher("notify_token_hash", hash);
+    return c.json({ id: await accept(await sourceByNotifyToken(c.env, hash)) }, 202);
+  }
 });
