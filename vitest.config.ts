@@ -29,12 +29,27 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
-            include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+            include: ["test/integration/**/*.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
             globalSetup: ["./test/helpers/global-sink.ts"],
             testTimeout: 60_000,
             // Pipeline log lines are for operators, not for test output.
             onConsoleLog: (log: string) => !log.startsWith('{"at":'),
+          },
+        },
+        {
+          // Pure code in plain Node: no workerd, no bindings, so a change to a rule is checked in seconds.
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+            // Files share worker threads and their module instances: a fresh worker per file cost more than the
+            // tests. Safe while unit tests mock no modules (conventions: never stub our own) and use unique keys
+            // for module caches (compiled expressions); stubbed globals and spies are undone after each test.
+            pool: "threads",
+            isolate: false,
+            unstubGlobals: true,
+            restoreMocks: true,
           },
         },
         {

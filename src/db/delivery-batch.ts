@@ -1,14 +1,14 @@
 import type { DeliveryRow } from "./deliveries";
 import { type DestinationRow, destinationFromStored, type StoredDestination } from "./destinations";
 import type { EventRow } from "./events";
+import { claimUnderLease, LEASED, type LeaseClaim } from "./lost-work";
 import { type StoredSubscription, type SubscriptionRow, subscriptionFromStored } from "./subscriptions";
+import { IDS } from "./util";
 
 /**
  * The deliver stage's SQL, a batch at a time: one read, one claim and one record per batch of deliveries, whatever its
  * size. Lists travel as one JSON parameter (`json_each(?)`), so D1's 100 bound parameters never limit a batch.
  */
-
-const IDS = "SELECT value FROM json_each(?1)";
 
 export interface DeliveryBatch {
   deliveries: DeliveryRow[];
@@ -39,12 +39,8 @@ export async function readDeliveryBatch(db: D1Database, ids: readonly string[]):
   };
 }
 
-export interface Claim {
-  id: string;
-  /** The attempt count the row was read with: only one consumer wins a given attempt. */
-  n: number;
-  lease_until: number;
-}
+/** The next attempt at one delivery, as the batch claims it. */
+export type Claim = LeaseClaim;
 
 export interface Settle {
   id: string;
@@ -63,37 +59,20 @@ export async function claimDeliveries(
   settles: readonly Settle[],
   now: number,
 ): Promise<Set<string>> {
-  const statements: D1PreparedStatement[] = [];
-  if (claims.length) {
-    statements.push(
-      db
-        .prepare(
-          `UPDATE deliveries SET attempts = attempts + 1, lease_until = json_extract(j.value, '$.lease_until'),
-             updated_at = ?2
-           FROM json_each(?1) AS j
-           WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.attempts = json_extract(j.value, '$.n')
-             AND deliveries.status IN ('ready', 'retrying') AND (deliveries.lease_until IS NULL OR deliveries.lease_until <= ?2)
-           RETURNING deliveries.id`,
-        )
-        .bind(JSON.stringify(claims), now),
-    );
-  }
-  if (settles.length) {
-    statements.push(
-      db
-        .prepare(
-          `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
-             last_error = coalesce(json_extract(j.value, '$.error'), last_error), lease_until = NULL, updated_at = ?2
-           FROM json_each(?1) AS j
-           WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.attempts = json_extract(j.value, '$.n')
-             AND deliveries.status IN ('ready', 'retrying')`,
-        )
-        .bind(JSON.stringify(settles), now),
-    );
-  }
-  if (!statements.length) return new Set();
-  const results = await db.batch<{ id: string }>(statements);
-  return new Set(claims.length ? results[0].results.map((row) => row.id) : []);
+  const settle = settles.length
+    ? [
+        db
+          .prepare(
+            `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
+               last_error = coalesce(json_extract(j.value, '$.error'), last_error), lease_until = NULL, updated_at = ?2
+             FROM json_each(?1) AS j
+             WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.attempts = json_extract(j.value, '$.n')
+               AND deliveries.status IN ('ready', 'retrying')`,
+          )
+          .bind(JSON.stringify(settles), now),
+      ]
+    : [];
+  return claimUnderLease(db, LEASED.deliveries, claims, settle, now);
 }
 
 /** What one attempt comes to, as the record writes it. */

@@ -81,3 +81,41 @@ export async function markWorkSwept(
     .bind(now, JSON.stringify(ids))
     .run();
 }
+
+/** The next attempt at one row, as a batch claims it. */
+export interface LeaseClaim {
+  /** The row's key (`leased.key`). */
+  id: string;
+  /** The attempt count the row was read with: only one consumer wins a given attempt. */
+  n: number;
+  lease_until: number;
+}
+
+/**
+ * Takes the next attempt of every claim (attempts + 1 and the lease, where the row still has the attempt count it was
+ * read with, is owed and holds no live lease, so a duplicate message takes nothing) and runs `also` (settling what
+ * needs no action) in the same transaction. Returns the keys won.
+ */
+export async function claimUnderLease(
+  db: D1Database,
+  leased: Leased,
+  claims: readonly LeaseClaim[],
+  also: readonly D1PreparedStatement[],
+  now: number,
+): Promise<Set<string>> {
+  const table = leased.table;
+  const owed = leased.statuses.map((status) => `'${status}'`).join(", ");
+  const claim = db
+    .prepare(
+      `UPDATE ${table} SET attempts = attempts + 1, lease_until = json_extract(j.value, '$.lease_until'), updated_at = ?2
+       FROM json_each(?1) AS j
+       WHERE ${table}.${leased.key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')
+         AND ${table}.status IN (${owed}) AND (${table}.lease_until IS NULL OR ${table}.lease_until <= ?2)
+       RETURNING ${table}.${leased.key} AS id`,
+    )
+    .bind(JSON.stringify(claims), now);
+  const statements = [...(claims.length ? [claim] : []), ...also];
+  if (!statements.length) return new Set();
+  const results = await db.batch<{ id: string }>(statements);
+  return new Set(claims.length ? results[0].results.map((row) => row.id) : []);
+}

@@ -7,13 +7,12 @@ import {
   type StoredSource,
   sourceFromStored,
 } from "./sources";
+import { IDS } from "./util";
 
 /**
  * The origin-fetch stage's SQL, a batch at a time: one read of the batch's notifications with their sources and
  * event types, one claim, one record (with the events the records become).
  */
-
-const IDS = "SELECT value FROM json_each(?1)";
 
 export interface NotificationBatch {
   notifications: NotificationRow[];

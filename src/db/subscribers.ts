@@ -14,9 +14,9 @@ export interface SubscriberRow {
   updated_at: number;
 }
 
-type StoredSubscriber = Omit<SubscriberRow, "archive"> & { archive: string };
+export type StoredSubscriber = Omit<SubscriberRow, "archive"> & { archive: string };
 
-function fromStored(row: StoredSubscriber): SubscriberRow {
+export function subscriberFromStored(row: StoredSubscriber): SubscriberRow {
   return { ...row, archive: JSON.parse(row.archive) as StoredArchiveSettings };
 }
 
@@ -41,16 +41,16 @@ export async function insertSubscriber(db: D1Database, row: SubscriberRow): Prom
 
 export async function getSubscriber(db: D1Database, id: string): Promise<SubscriberRow | null> {
   const row = await db.prepare("SELECT * FROM subscribers WHERE id = ?").bind(id).first<StoredSubscriber>();
-  return row && fromStored(row);
+  return row && subscriberFromStored(row);
 }
 
 export async function getSubscriberByKeyHash(db: D1Database, hash: string): Promise<SubscriberRow | null> {
   const row = await db.prepare("SELECT * FROM subscribers WHERE api_key_hash = ?").bind(hash).first<StoredSubscriber>();
-  return row && fromStored(row);
+  return row && subscriberFromStored(row);
 }
 
 export async function listSubscribers(db: D1Database, limit: number, cursor?: string): Promise<Page<SubscriberRow>> {
-  return mapPage(await listNewestFirst<StoredSubscriber>(db, "subscribers", {}, limit, cursor), fromStored);
+  return mapPage(await listNewestFirst<StoredSubscriber>(db, "subscribers", {}, limit, cursor), subscriberFromStored);
 }
 
 export async function updateSubscriber(

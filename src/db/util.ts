@@ -1,6 +1,9 @@
 /** D1 allows 100 bound parameters per statement: multi-row writes are chunked below that. */
 export const MAX_PARAMS = 99;
 
+/** A list bound as one JSON parameter (?1), so D1's 100 bound parameters never limit a batch: `WHERE id IN (${IDS})`. */
+export const IDS = "SELECT value FROM json_each(?1)";
+
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -10,6 +10,8 @@ export function parseRetryAfter(header: string | null, now: number): number | nu
   if (!header) return null;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // An HTTP-date always names its month; V8's lenient Date.parse would read "1.5" or "2024-01-01" as one.
+  if (!/[a-z]{3}/i.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }

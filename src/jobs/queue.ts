@@ -1,8 +1,10 @@
 import type {
+  AnnounceMessage,
   ArchiveMessage,
   DeliverMessage,
   EventsMessage,
   FetchMessage,
+  RetentionMessage,
   RouteMessage,
   UpkeepMessage,
 } from "../domain/messages";
@@ -10,7 +12,7 @@ import { idsOf, isUpkeep } from "../domain/messages";
 import { runBounded } from "../engine/limiter";
 import { logStep } from "../lib/log";
 import { runArchive } from "../pipeline/archive-job";
-import { runAnnouncement } from "../pipeline/archive-ready";
+import { announceBatch } from "../pipeline/archive-ready";
 import { deliverBatch } from "../pipeline/deliver";
 import { deliverOne } from "../pipeline/deliver-one";
 import { fetchNotifications, runNotification } from "../pipeline/notify";
@@ -22,6 +24,9 @@ import { ringDeliveries } from "../queues/ring";
 import { deadLetter } from "./dead-letters";
 
 /** Queue dispatch: which stage a message of each queue and kind goes to. */
+
+/** How long a message whose work threw waits before the queue hands it over again. */
+const retryDelay = (message: Message<unknown>) => ({ delaySeconds: Math.min(60, 2 ** message.attempts) });
 
 /** Each message is acked or retried on its own: one bad message never sinks its batch-mates. */
 async function each<T>(
@@ -42,10 +47,24 @@ async function each<T>(
           attempt: message.attempts,
           error: String(error),
         });
-        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+        message.retry(retryDelay(message));
       }
     }),
   );
+}
+
+/**
+ * The messages are one stage run: acked once its outcomes are recorded (what is left the stage rings again itself), all
+ * retried when it throws. A run whose claim fails (D1 unavailable) took nothing, so retrying is safe.
+ */
+async function together<T>(queue: string, messages: readonly Message<T>[], run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+    for (const message of messages) message.ack();
+  } catch (error) {
+    logStep({ stage: queue, outcome: "error_will_retry", messages: messages.length, error: String(error) });
+    for (const message of messages) message.retry(retryDelay(message));
+  }
 }
 
 async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
@@ -61,20 +80,35 @@ async function routeMessage(env: Env, body: RouteMessage): Promise<void> {
   }
 }
 
-/** The `archive` queue carries build jobs and, with a `kind`, announcements and retention passes. */
-async function archiveMessage(env: Env, body: ArchiveMessage | UpkeepMessage): Promise<void> {
-  if (!isUpkeep(body)) {
-    await runArchive(env, body.archive_id);
-    return;
-  }
-  switch (body.kind) {
-    case "announce":
-      await runAnnouncement(env, body.archive_id);
-      return;
-    case "retention":
-      await runRetentionPass(env, body.pass);
-      return;
-  }
+/** A build job or a retention pass, one message at a time. */
+async function archiveMessage(env: Env, body: ArchiveMessage | RetentionMessage): Promise<void> {
+  if ("kind" in body) await runRetentionPass(env, body.pass);
+  else await runArchive(env, body.archive_id);
+}
+
+const isAnnounce = (message: Message<ArchiveMessage | UpkeepMessage>): message is Message<AnnounceMessage> =>
+  isUpkeep(message.body) && message.body.kind === "announce";
+
+/**
+ * The `archive` queue carries build jobs, announcements and retention passes. Every announcement of a batch goes in
+ * one stage run; builds and retention passes run beside it, one message at a time, so none waits behind the others.
+ */
+async function archiveMessages(env: Env, batch: MessageBatch<ArchiveMessage | UpkeepMessage>): Promise<void> {
+  const announces = batch.messages.filter(isAnnounce);
+  const others = batch.messages.filter(
+    (message): message is Message<ArchiveMessage | RetentionMessage> => !isAnnounce(message),
+  );
+  await Promise.all([
+    announces.length
+      ? together(batch.queue, announces, () =>
+          announceBatch(
+            env,
+            announces.map((message) => message.body.archive_id),
+          ),
+        )
+      : undefined,
+    each(batch.queue, others, (body) => archiveMessage(env, body)),
+  ]);
 }
 
 /** How long an identity step whose attempt threw waits before it is rung again (the sweeper would find it too). */
@@ -87,7 +121,7 @@ const IDENTITY_RETRY_S = 10;
  */
 async function deliverMessages(env: Env, batch: MessageBatch<DeliverMessage>): Promise<void> {
   const ids = batch.messages.flatMap((message) => idsOf(message.body));
-  try {
+  await together(batch.queue, batch.messages, async () => {
     const { identitySteps } = await deliverBatch(env, ids);
     await runBounded(identitySteps, { total: 8, perKey: 8, keyOf: () => "identity" }, async (id) => {
       try {
@@ -97,11 +131,7 @@ async function deliverMessages(env: Env, batch: MessageBatch<DeliverMessage>): P
         await ringDeliveries(env, [{ id, delaySeconds: IDENTITY_RETRY_S }]).catch(() => {});
       }
     });
-    for (const message of batch.messages) message.ack();
-  } catch (error) {
-    logStep({ stage: batch.queue, outcome: "error_will_retry", messages: batch.messages.length, error: String(error) });
-    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
-  }
+  });
 }
 
 /**
@@ -127,7 +157,7 @@ async function routeMessages(env: Env, batch: MessageBatch<RouteMessage>): Promi
   for (const message of events) {
     const mine = (message.body as EventsMessage).event_ids;
     if (failedAll || mine.some((id) => failed.has(id))) {
-      message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      message.retry(retryDelay(message));
     } else {
       message.ack();
     }
@@ -137,16 +167,12 @@ async function routeMessages(env: Env, batch: MessageBatch<RouteMessage>): Promi
 
 /** The fetch queue: one origin-fetch stage run over every notification its messages name. */
 async function fetchMessages(env: Env, batch: MessageBatch<FetchMessage>): Promise<void> {
-  try {
-    await fetchNotifications(
+  await together(batch.queue, batch.messages, () =>
+    fetchNotifications(
       env,
       batch.messages.flatMap((message) => idsOf(message.body)),
-    );
-    for (const message of batch.messages) message.ack();
-  } catch (error) {
-    logStep({ stage: batch.queue, outcome: "error_will_retry", messages: batch.messages.length, error: String(error) });
-    for (const message of batch.messages) message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
-  }
+    ),
+  );
 }
 
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
@@ -155,11 +181,7 @@ export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> 
   if (queue.endsWith("route")) return routeMessages(env, batch as MessageBatch<RouteMessage>);
   if (queue.endsWith("deliver")) return deliverMessages(env, batch as MessageBatch<DeliverMessage>);
   if (queue.endsWith("fetch")) return fetchMessages(env, batch as MessageBatch<FetchMessage>);
-  if (queue.endsWith("archive")) {
-    return each(queue, (batch as MessageBatch<ArchiveMessage | UpkeepMessage>).messages, (body) =>
-      archiveMessage(env, body),
-    );
-  }
+  if (queue.endsWith("archive")) return archiveMessages(env, batch as MessageBatch<ArchiveMessage | UpkeepMessage>);
   logStep({ stage: "queue", outcome: "unknown_queue", queue });
   batch.ackAll();
 }

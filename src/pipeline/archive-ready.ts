@@ -3,30 +3,35 @@ import { archiveLink, linkTtlOf } from "../archive/links";
 import { subscriberSecret, unseal } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
 import {
-  abandonAnnouncement,
-  claimAnnouncement,
-  getAnnouncement,
-  insertAnnouncement,
-  recordAnnouncement,
-  unannouncedArchives,
-} from "../db/announcements";
+  type AnnouncementAbandon,
+  type AnnouncementRecord,
+  claimAnnouncements,
+  readAnnouncementBatch,
+  recordAnnouncements,
+} from "../db/announcement-batch";
+import { insertAnnouncement, unannouncedArchives } from "../db/announcements";
 import { type ArchiveRow, getArchive } from "../db/archives";
-import { LEASED, lostWork, markWorkSwept } from "../db/lost-work";
+import { LEASED, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
-import { MAX_QUEUE_DELAY_S, SEND_BATCH_LIMIT } from "../domain/messages";
+import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
+import { runStage, type Stage } from "../engine/stage";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
-import { ringAnnouncements } from "../queues/ring";
-import { type Pushed as Sent, send, USER_AGENT } from "./push";
+import { type Ring, ringAnnouncements } from "../queues/ring";
+import { openedOnce, type Pushed as Sent, send, threw, USER_AGENT } from "./push";
 
 /**
  * The archive-ready POST: when an archive turns ready, Syndic POSTs
  * {"archive_id", "url", "expires_at", "events", "bytes", "sha256", …} to the subscriber's archive.notify_url, signed
  * with Standard Webhooks headers and the subscriber's signing_secret, and retries it like a push with a destination's
  * default policy. `webhook-id` is the archive id on every attempt, so a receiver can drop duplicates.
+ *
+ * Announcements run a batch at a time on the stage engine (engine/stage.ts): one read of the batch's announcements
+ * with their archives and subscribers, one claim, POSTs with bounded concurrency (per batch and per subscriber), one
+ * record, one ring of the retries.
  */
 
 /** Retried like a push with a destination's default policy. */
@@ -65,7 +70,20 @@ async function payload(env: Env, archive: ArchiveRow, subscriber: SubscriberRow,
   });
 }
 
-function decide(attempt: number, sent: Sent): { status: "sent" | "retrying" | "dead"; delaySeconds: number | null } {
+/** The subscriber's signing secret, opened once per isolate (push.ts's cache, keyed by the ciphertext). */
+function signingSecret(env: Env, subscriber: SubscriberRow): Promise<string> {
+  const sealed = subscriber.signing_secret_enc;
+  return openedOnce(`${env.SECRETS_KEY}\n${subscriber.id}\n${sealed}`, () =>
+    unseal(env.SECRETS_KEY, subscriberSecret(subscriber.id), sealed),
+  );
+}
+
+interface Decision {
+  status: AnnouncementRecord["status"];
+  delaySeconds: number | null;
+}
+
+function decide(attempt: number, sent: Sent): Decision {
   const code = sent.statusCode;
   if (code !== null && code >= 200 && code < 300) return { status: "sent", delaySeconds: null };
   const retryable = code === null || isRetryableStatus(code);
@@ -73,77 +91,146 @@ function decide(attempt: number, sent: Sent): { status: "sent" | "retrying" | "d
   return { status: "retrying", delaySeconds: retryDelaySeconds(ANNOUNCE_POLICY, attempt, sent.retryAfter) };
 }
 
-/**
- * One attempt at an archive's announcement: the queue consumer for `announce` messages. Idempotent: a duplicate or
- * early message finds the row sent, not due, or claimed, and does nothing. Throws only when D1 itself fails.
- */
-export async function runAnnouncement(env: Env, archiveId: string, now = Date.now()): Promise<AnnounceOutcome> {
-  const log = (outcome: string, fields: Record<string, unknown> = {}) =>
+interface Item {
+  archive: ArchiveRow;
+  subscriber: SubscriberRow;
+  url: string;
+  /** This attempt's number: the row's attempts once claimed. */
+  attempt: number;
+  /** The claim's clock: the link's lifetime counts from it. */
+  claimedAt: number;
+}
+
+interface Outcome {
+  sent: Sent;
+  decision: Decision;
+  finishedAt: number;
+}
+
+/** `clock` stands in for the claim's time when given (a test's "as if it were then"). */
+function announceStage(
+  env: Env,
+  outcomes: Map<string, AnnounceOutcome>,
+  clock: number | undefined,
+): Stage<Item, Outcome, Ring> {
+  const log = (archiveId: string, outcome: string, fields: Record<string, unknown> = {}) =>
     logStep({ stage: "archive_ready", outcome, archive_id: archiveId, ...fields });
-  const row = await getAnnouncement(env.DB, archiveId);
-  if (!row || (row.status !== "ready" && row.status !== "retrying")) {
-    log("skipped", { status: row?.status ?? "missing" });
-    return "skipped";
-  }
-  if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS || (row.lease_until !== null && row.lease_until > now)) {
-    log("skipped", { status: "not due" });
-    return "skipped";
-  }
-  const [archive, subscriber] = await Promise.all([
-    getArchive(env.DB, archiveId),
-    getSubscriber(env.DB, row.subscriber_id),
-  ]);
-  const url = notifyUrlOf(subscriber);
-  const refused = url && outboundUrlProblem(env, url);
-  if (archive?.status !== "ready" || !subscriber || !url || refused) {
-    const reason =
-      archive?.status !== "ready"
-        ? "the archive was deleted"
-        : refused
-          ? `archive.notify_url ${refused}`
-          : "no notify_url any more";
-    await abandonAnnouncement(env.DB, archiveId, reason, now);
-    log("dead", { error: reason });
-    return "dead";
-  }
-  if (!(await claimAnnouncement(env.DB, archiveId, row.attempts, now + TIMEOUT_MS + LEASE_SLACK_MS, now))) {
-    log("skipped", { status: "claimed elsewhere" });
-    return "skipped";
-  }
-  const attempt = row.attempts + 1;
-  const body = await payload(env, archive, subscriber, now);
-  const secret = await unseal(env.SECRETS_KEY, subscriberSecret(subscriber.id), subscriber.signing_secret_enc);
-  const headers = {
-    "content-type": "application/json",
-    "user-agent": USER_AGENT,
-    ...(await webhookHeaders(secret, archive.id, body)),
+  const skip = (archiveId: string, status: string) => {
+    outcomes.set(archiveId, "skipped");
+    log(archiveId, "skipped", { status });
   };
-  const sent = await send({ url, method: "POST", headers, body }, TIMEOUT_MS, 0);
-  const decision = decide(attempt, sent);
-  const finished = Date.now();
-  const nextAttemptAt = decision.delaySeconds !== null ? finished + decision.delaySeconds * 1000 : null;
-  await recordAnnouncement(
-    env.DB,
-    archiveId,
-    attempt,
-    { status: decision.status, nextAttemptAt, statusCode: sent.statusCode, error: sent.error },
-    finished,
-  );
-  if (decision.delaySeconds !== null && decision.delaySeconds <= MAX_QUEUE_DELAY_S) {
-    // A failed send leaves the row due: the sweeper rings again.
-    await ringAnnouncements(env, [{ id: archiveId, delaySeconds: decision.delaySeconds }]).catch((error) =>
-      log("queue_send_failed", { error: String(error) }),
-    );
-  }
-  log(decision.status, {
-    subscriber_id: archive.subscriber_id,
-    attempt,
-    status_code: sent.statusCode,
-    duration_ms: sent.durationMs,
-    ...(sent.error ? { error: sent.error } : {}),
-    ...(decision.delaySeconds !== null ? { retry_in_s: decision.delaySeconds } : {}),
-  });
-  return decision.status;
+  return {
+    name: "archive_ready_batch",
+
+    async claim(ids, started) {
+      const now = clock ?? started;
+      const batch = await readAnnouncementBatch(env.DB, ids);
+      const claims: LeaseClaim[] = [];
+      const abandons: AnnouncementAbandon[] = [];
+      const candidates: Item[] = [];
+      for (const id of ids) {
+        const row = batch.announcements.get(id);
+        if (!row || (row.status !== "ready" && row.status !== "retrying")) {
+          skip(id, row?.status ?? "missing");
+          continue;
+        }
+        if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS || (row.lease_until !== null && row.lease_until > now)) {
+          skip(id, "not due");
+          continue;
+        }
+        const archive = batch.archives.get(id);
+        const subscriber = batch.subscribers.get(row.subscriber_id) ?? null;
+        const url = notifyUrlOf(subscriber);
+        const refused = url && outboundUrlProblem(env, url);
+        if (archive?.status !== "ready" || !subscriber || !url || refused) {
+          const error =
+            archive?.status !== "ready"
+              ? "the archive was deleted"
+              : refused
+                ? `archive.notify_url ${refused}`
+                : "no notify_url any more";
+          abandons.push({ id, n: row.attempts, error });
+          continue;
+        }
+        claims.push({ id, n: row.attempts, lease_until: now + TIMEOUT_MS + LEASE_SLACK_MS });
+        candidates.push({ archive, subscriber, url, attempt: row.attempts + 1, claimedAt: now });
+      }
+      const won = await claimAnnouncements(env.DB, claims, abandons, now);
+      for (const { id, error } of abandons) {
+        outcomes.set(id, "dead");
+        log(id, "dead", { error });
+      }
+      for (const candidate of candidates) {
+        if (!won.has(candidate.archive.id)) skip(candidate.archive.id, "claimed elsewhere");
+      }
+      return candidates.filter((candidate) => won.has(candidate.archive.id));
+    },
+
+    async act(item) {
+      const body = await payload(env, item.archive, item.subscriber, item.claimedAt);
+      const headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        ...(await webhookHeaders(await signingSecret(env, item.subscriber), item.archive.id, body)),
+      };
+      const sent = await send({ url: item.url, method: "POST", headers, body }, TIMEOUT_MS, 0);
+      return { sent, decision: decide(item.attempt, sent), finishedAt: Date.now() };
+    },
+
+    failed(item, error) {
+      const sent = threw(error);
+      return { sent, decision: decide(item.attempt, sent), finishedAt: Date.now() };
+    },
+
+    targetOf: (item) => item.subscriber.id,
+
+    async record(done) {
+      await recordAnnouncements(
+        env.DB,
+        done.map(({ item, outcome: { sent, decision, finishedAt } }) => ({
+          id: item.archive.id,
+          n: item.attempt,
+          status: decision.status,
+          next_attempt_at: decision.delaySeconds !== null ? finishedAt + decision.delaySeconds * 1000 : null,
+          status_code: sent.statusCode,
+          error: sent.error,
+          at: finishedAt,
+        })),
+      );
+      for (const { item, outcome } of done) {
+        outcomes.set(item.archive.id, outcome.decision.status);
+        log(item.archive.id, outcome.decision.status, {
+          subscriber_id: item.subscriber.id,
+          attempt: item.attempt,
+          status_code: outcome.sent.statusCode,
+          duration_ms: outcome.sent.durationMs,
+          ...(outcome.sent.error ? { error: outcome.sent.error } : {}),
+          ...(outcome.decision.delaySeconds !== null ? { retry_in_s: outcome.decision.delaySeconds } : {}),
+        });
+      }
+      // Waits longer than a queue delay are not rung (ringAnnouncements drops them): the sweeper finds the row due.
+      return done
+        .filter(({ outcome }) => outcome.decision.delaySeconds !== null)
+        .map(({ item, outcome }) => ({ id: item.archive.id, delaySeconds: outcome.decision.delaySeconds! }));
+    },
+
+    ring: (rings) => ringAnnouncements(env, rings),
+  };
+}
+
+/**
+ * One attempt at each due announcement among `archiveIds` (the queue consumer for `announce` messages), and what each
+ * came to. Idempotent: a duplicate or early message finds the row sent, not due, or claimed, and does nothing.
+ * Throws only when D1 itself fails. `now` stands in for the claim's time when given.
+ */
+export async function announceBatch(
+  env: Env,
+  archiveIds: readonly string[],
+  now?: number,
+): Promise<Map<string, AnnounceOutcome>> {
+  const outcomes = new Map<string, AnnounceOutcome>();
+  await runStage(announceStage(env, outcomes, now), archiveIds);
+  return outcomes;
 }
 
 /**
@@ -157,7 +244,7 @@ export async function announceArchive(env: Env, archiveId: string, now = Date.no
     const subscriber = await getSubscriber(env.DB, archive.subscriber_id);
     if (!notifyUrlOf(subscriber)) return "no_notify_url";
     await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, now);
-    return await runAnnouncement(env, archiveId, now);
+    return (await announceBatch(env, [archiveId], now)).get(archiveId) ?? "skipped";
   } catch (error) {
     logStep({ stage: "archive_ready", outcome: "error_left_to_sweeper", archive_id: archiveId, error: String(error) });
     return "error";

@@ -19,7 +19,7 @@ import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type Ring, ringDeliveries } from "../queues/ring";
 import { identityOf } from "./identity";
-import { attemptBudgetMs, LEASE_SLACK_MS, type Pushed, push } from "./push";
+import { attemptBudgetMs, LEASE_SLACK_MS, type Pushed, push, threw } from "./push";
 import { newStepDelivery } from "./steps";
 
 /**
@@ -154,15 +154,7 @@ function deliverStage(env: Env, identitySteps: string[]): Stage<Item, Outcome, R
     },
 
     failed(item, error) {
-      const pushed: Pushed = {
-        statusCode: null,
-        error: `internal error: ${String(error)}`,
-        excerpt: null,
-        body: null,
-        retryAfter: null,
-        durationMs: 0,
-        permanent: false,
-      };
+      const pushed = threw(error);
       return { pushed, decision: decide(item, pushed), startedAt: Date.now(), finishedAt: Date.now() };
     },
 

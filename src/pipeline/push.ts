@@ -37,11 +37,24 @@ export interface Credentials {
 }
 
 /**
- * Opened credentials by row and ciphertext: every save re-seals with a fresh IV, so an edit is a new key by itself,
- * and a warm isolate pushes without decrypting. Bounded, oldest out first.
+ * Values opened from sealed columns, by a key that names the ciphertext: every save re-seals with a fresh IV, so an
+ * edit is a new key by itself, and a warm isolate pushes (or announces) without decrypting. Bounded, oldest out first.
  */
-const credentialCache = new Map<string, Promise<Credentials>>();
-const CREDENTIAL_CACHE_LIMIT = 500;
+const openedCache = new Map<string, Promise<unknown>>();
+const OPENED_CACHE_LIMIT = 500;
+
+/** `open()` once per isolate for `key` (which must name SECRETS_KEY, the row and its ciphertexts). */
+export function openedOnce<T>(key: string, open: () => Promise<T>): Promise<T> {
+  let found = openedCache.get(key) as Promise<T> | undefined;
+  if (!found) {
+    found = open();
+    // A failure is not kept: the next attempt tries again (and says why again).
+    found.catch(() => openedCache.delete(key));
+    if (openedCache.size >= OPENED_CACHE_LIMIT) openedCache.delete(openedCache.keys().next().value!);
+    openedCache.set(key, found);
+  }
+  return found;
+}
 
 async function openCredentials(env: Env, destination: DestinationRow): Promise<Credentials> {
   try {
@@ -61,15 +74,7 @@ async function openCredentials(env: Env, destination: DestinationRow): Promise<C
 /** A destination's credentials, opened only for its own row; ones that will not open can never be sent. */
 export function loadCredentials(env: Env, destination: DestinationRow): Promise<Credentials> {
   const key = `${env.SECRETS_KEY}\n${destination.id}\n${destination.auth_enc}\n${destination.signing_secret_enc}`;
-  let found = credentialCache.get(key);
-  if (!found) {
-    found = openCredentials(env, destination);
-    // A failure is not kept: the next attempt tries again (and says why again).
-    found.catch(() => credentialCache.delete(key));
-    if (credentialCache.size >= CREDENTIAL_CACHE_LIMIT) credentialCache.delete(credentialCache.keys().next().value!);
-    credentialCache.set(key, found);
-  }
-  return found;
+  return openedOnce(key, () => openCredentials(env, destination));
 }
 
 /** Where and what a push sends: the destination URL, or the identity's update URL for a person already known. */
@@ -124,6 +129,19 @@ export async function send(req: OutboundRequest, timeoutMs: number, bodyLimit: n
     body: answer.status === null ? null : answer.body,
     retryAfter: parseRetryAfter(answer.retryAfter, Date.now()),
     durationMs: answer.durationMs,
+    permanent: false,
+  };
+}
+
+/** An attempt that threw before anything was sent: recorded like a network error, so it is tried again. */
+export function threw(error: unknown): Pushed {
+  return {
+    statusCode: null,
+    error: `internal error: ${String(error)}`,
+    excerpt: null,
+    body: null,
+    retryAfter: null,
+    durationMs: 0,
     permanent: false,
   };
 }

@@ -7,7 +7,7 @@ import { identities } from "./identities";
 import { requireAdmin, requireJsonBody } from "./middleware";
 import { notifications } from "./notifications";
 import { replays } from "./replays";
-import { newRouter } from "./router";
+import { newRouter, type Router } from "./router";
 import { secrets } from "./secrets";
 import { sources } from "./sources";
 import { subscribers } from "./subscribers";
@@ -17,8 +17,8 @@ import { syncs } from "./syncs";
 /** Everything under /v1/admin takes the operator's ADMIN_TOKEN and JSON bodies. */
 export const admin = newRouter();
 admin.use("*", requireAdmin, requireJsonBody);
-// Mounted one by one: a single chain makes TypeScript build a union too large to represent.
-for (const router of [
+// Typed as plain routers: the list's inferred union of every route schema cost tsc 15 s to check against `route`.
+const routers: Router[] = [
   sources,
   subscribers,
   destinations,
@@ -30,8 +30,7 @@ for (const router of [
   syncs,
   identities,
   secrets,
-]) {
-  admin.route("/", router);
-}
-admin.route("/", archives);
-admin.route("/", archiveLinks);
+  archives,
+  archiveLinks,
+];
+for (const router of routers) admin.route("/", router);

@@ -10,7 +10,7 @@ import { iso } from "../lib/time";
 import { ringDeliveries } from "../queues/ring";
 import { Delivery, presentDelivery } from "./delivery-presenter";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 const Attempt = z.object({
@@ -28,7 +28,7 @@ const DeliveryDetail = Delivery.omit({ attempts: true })
 
 const Params = z.object({ id: Id("dlv") });
 
-export const deliveries = newRouter()
+export const deliveries: Router = newRouter()
   .openapi(
     spec({
       method: "get",

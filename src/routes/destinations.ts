@@ -25,7 +25,7 @@ import { assertTargetUrls } from "../lib/url-policy";
 import { sweepDue } from "../pipeline/sweep";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 const DestinationPatch = patchSchema(DestinationInput).openapi("DestinationPatch");
@@ -136,7 +136,7 @@ async function ownedDestination(env: Env, subscriberId: string, id: string): Pro
   return requireFound(row?.subscriber_id === subscriberId ? row : null, "destination");
 }
 
-export const destinations = newRouter()
+export const destinations: Router = newRouter()
   .openapi(
     spec({
       method: "post",

@@ -8,7 +8,7 @@ import { invalid } from "../lib/problem";
 import { parseTime } from "../lib/time";
 import { presentDelivery } from "./delivery-presenter";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 const EventSummary = z
@@ -53,7 +53,7 @@ function timeRange(query: { from?: string; to?: string }) {
   return { from, to };
 }
 
-export const events = newRouter()
+export const events: Router = newRouter()
   .openapi(
     spec({
       method: "get",

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { oldestUndeliveredAt } from "../db/health";
-import { newRouter } from "./router";
+import { newRouter, type Router } from "./router";
 
 const Health = z.object({
   ok: z.boolean(),
@@ -12,7 +12,7 @@ const Health = z.object({
   time: z.string(),
 });
 
-export const health = newRouter().openapi(
+export const health: Router = newRouter().openapi(
   createRoute({
     method: "get",
     path: "/healthz",

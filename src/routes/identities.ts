@@ -6,7 +6,7 @@ import { Id } from "../domain/ids";
 import { decodeJsonCursor, encodeJsonCursor } from "../lib/cursor";
 import { iso } from "../lib/time";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 const Params = z.object({ id: Id("sub") });
@@ -23,7 +23,7 @@ function decode(cursor: string | undefined): [string, string] | null {
     : null;
 }
 
-export const identities = newRouter()
+export const identities: Router = newRouter()
   .openapi(
     spec({
       method: "get",

@@ -4,7 +4,7 @@ import { Id } from "../domain/ids";
 import { NotificationStatus } from "../domain/status";
 import { iso } from "../lib/time";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 const Notification = z
@@ -41,7 +41,7 @@ function present(row: NotificationRow) {
   };
 }
 
-export const notifications = newRouter()
+export const notifications: Router = newRouter()
   .openapi(
     spec({
       method: "get",

@@ -10,7 +10,7 @@ import { invalid } from "../lib/problem";
 import { iso, parseTime } from "../lib/time";
 import { ringReplay } from "../queues/ring";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 
 const Replay = z
   .object({
@@ -73,7 +73,7 @@ async function checkDestination(env: Env, input: ReplayInput): Promise<void> {
   }
 }
 
-export const replays = newRouter()
+export const replays: Router = newRouter()
   .openapi(
     spec({
       method: "post",

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RESEAL_PAGE, resealPage } from "../pipeline/reseal";
 import { spec } from "./openapi";
-import { newRouter } from "./router";
+import { newRouter, type Router } from "./router";
 
 const ResealProgress = z
   .object({
@@ -14,7 +14,7 @@ const ResealProgress = z
   })
   .openapi("ResealProgress");
 
-export const secrets = newRouter().openapi(
+export const secrets: Router = newRouter().openapi(
   spec({
     method: "post",
     path: "/secrets/reseal",

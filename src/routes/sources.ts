@@ -27,7 +27,7 @@ import { assertTargetUrls } from "../lib/url-policy";
 import { sourceConfig } from "../pipeline/source-config";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 /** Event types are not merged: a PATCH's event_types are added or replaced by code, as with the event-types route. */
@@ -114,7 +114,7 @@ function checkUrls(env: Env, fetch: SourceFetch | undefined) {
   ]);
 }
 
-export const sources = newRouter()
+export const sources: Router = newRouter()
   .openapi(
     spec({
       method: "post",

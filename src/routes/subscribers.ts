@@ -17,7 +17,7 @@ import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 const SubscriberPatch = patchSchema(SubscriberInput).openapi("SubscriberPatch");
@@ -71,7 +71,7 @@ async function newCredentials(env: Env, subscriberId: string) {
   };
 }
 
-export const subscribers = newRouter()
+export const subscribers: Router = newRouter()
   .openapi(
     spec({
       method: "post",

@@ -19,7 +19,7 @@ import { type FieldError, invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
 
 /**
@@ -104,7 +104,7 @@ async function validateSubscription(
   );
 }
 
-export const subscriptions = newRouter()
+export const subscriptions: Router = newRouter()
   .openapi(
     spec({
       method: "post",

@@ -14,7 +14,7 @@ import { assertTargetUrls } from "../lib/url-policy";
 import { sourceConfig } from "../pipeline/source-config";
 import { ringSync } from "../queues/ring";
 import { spec } from "./openapi";
-import { newRouter, requireFound } from "./router";
+import { newRouter, type Router, requireFound } from "./router";
 import { CREDENTIALS_STAY_HOME, ListQuery, listOf } from "./schemas";
 
 const Sync = z
@@ -51,7 +51,7 @@ function present(row: SyncRow) {
 
 const start = (env: Env, id: string) => ringSync(env, id);
 
-export const syncs = newRouter()
+export const syncs: Router = newRouter()
   .openapi(
     spec({
       method: "post",

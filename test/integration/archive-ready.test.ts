@@ -2,20 +2,26 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { getAnnouncement } from "../../src/db/announcements";
+import { getAnnouncement, insertAnnouncement } from "../../src/db/announcements";
 import type { AnnounceMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
+import { isolateCounters, meteredEnv } from "../../src/lib/metered";
 import {
   ANNOUNCE_POLICY,
   announceArchive,
+  announceBatch,
   pingHeartbeat,
-  runAnnouncement,
   sweepAnnouncements,
 } from "../../src/pipeline/archive-ready";
 import { api, BASE, sinkConfigure, sinkRequests, sinkUrl, unique } from "../helpers/api";
 import { bytesOf, storeArchive } from "../helpers/ready-archive";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
+
+/** One archive's attempt, as the queue consumer makes it (`now` as if it were then). */
+async function runAnnouncement(env: Env, archiveId: string, now?: number) {
+  return (await announceBatch(env, [archiveId], now)).get(archiveId)!;
+}
 
 /** A subscriber whose notify_url is a sink mailbox that checks the Standard Webhooks signature. */
 async function announcedSubscriber(script?: Array<{ status: number; headers?: Record<string, string> }>) {
@@ -129,6 +135,50 @@ describe("archive-ready notification", () => {
     expect(await getAnnouncement(env.DB, archive.id)).toMatchObject({ status: "sent" });
   });
 
+  it("the archive queue consumer announces a batch's messages in one run, and retries them all when the claim fails", async () => {
+    const first = await announcedSubscriber();
+    const second = await announcedSubscriber();
+    const archives = [
+      await storeArchive(first.id, { period_start: "2026-10-11" }),
+      await storeArchive(second.id, { period_start: "2026-10-11" }),
+    ];
+    for (const archive of archives) {
+      await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, Date.now());
+    }
+    const messages = () =>
+      createMessageBatch(
+        "syndic-archive",
+        [archives[0], archives[1], archives[0]].map((archive, i) => ({
+          id: `m${i}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: { kind: "announce", archive_id: archive.id },
+        })),
+      );
+    const down = {
+      ...env,
+      DB: {
+        prepare: (sql: string) => env.DB.prepare(sql),
+        batch: async () => {
+          throw new Error("D1 is unavailable");
+        },
+      },
+    } as unknown as Env;
+    const failed = messages();
+    const failedCtx = createExecutionContext();
+    await worker.queue(failed, down, failedCtx);
+    const result = await getQueueResult(failed, failedCtx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((message: { msgId: string }) => message.msgId).sort()).toEqual(["m0", "m1", "m2"]);
+
+    const batch = messages();
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["m0", "m1", "m2"]);
+    expect(await sinkRequests(first.mailbox)).toHaveLength(1);
+    expect(await sinkRequests(second.mailbox)).toHaveLength(1);
+  });
+
   it("a 4xx other than 408/425/429 ends it at once; so does the last allowed attempt", async () => {
     const rejected = await announcedSubscriber([{ status: 400 }]);
     const archive = await storeArchive(rejected.id, { period_start: "2026-11-18" });
@@ -189,6 +239,67 @@ describe("archive-ready notification", () => {
     sent.length = 0;
     expect(await sweepAnnouncements(recording, later + 1000)).toEqual({ requeued: 0, recovered: 0 });
     for (const id of [lost.id, forgotten.id]) expect(await runAnnouncement(recording, id, later)).toBe("sent");
+  });
+
+  it("announces a batch of several subscribers' archives in one run: each POSTed once, a failure or refusal stays alone", async () => {
+    const steady = await announcedSubscriber();
+    const other = await announcedSubscriber();
+    const failing = await announcedSubscriber([{ status: 503 }]);
+    const refused = await announcedSubscriber();
+    // Saved before the outbound policy refused it (the API would not take it now): refused where it is used.
+    await env.DB.prepare("UPDATE subscribers SET archive = json_set(archive, '$.notify_url', ?) WHERE id = ?")
+      .bind("ftp://example.com/hook", refused.id)
+      .run();
+    const archives = {
+      steady: [
+        await storeArchive(steady.id, { period_start: "2026-10-01" }),
+        await storeArchive(steady.id, { period_start: "2026-10-02" }),
+      ],
+      other: await storeArchive(other.id, { period_start: "2026-10-01" }),
+      failing: await storeArchive(failing.id, { period_start: "2026-10-01" }),
+      refused: await storeArchive(refused.id, { period_start: "2026-10-01" }),
+    };
+    const all = [...archives.steady, archives.other, archives.failing, archives.refused];
+    for (const archive of all) {
+      await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, Date.now());
+    }
+    const { env: recording, sent } = recordingEnv();
+    const { env: metered, meter } = meteredEnv(recording);
+
+    // The first archive twice in the batch, as when a message is delivered again: sent once.
+    const outcomes = await announceBatch(metered, [...all.map((archive) => archive.id), all[0].id]);
+    expect(Object.fromEntries(outcomes)).toEqual({
+      [archives.steady[0].id]: "sent",
+      [archives.steady[1].id]: "sent",
+      [archives.other.id]: "sent",
+      [archives.failing.id]: "retrying",
+      [archives.refused.id]: "dead",
+    });
+    const steadyRequests = await sinkRequests(steady.mailbox);
+    expect(steadyRequests.map((request) => request.headers["webhook-id"]).sort()).toEqual(
+      archives.steady.map((archive) => archive.id).sort(),
+    );
+    expect(steadyRequests.every((request) => request.verified)).toBe(true);
+    expect((await sinkRequests(other.mailbox)).map((request) => request.verified)).toEqual([true]);
+    expect((await sinkRequests(failing.mailbox)).map((request) => request.answered)).toEqual([503]);
+    expect(await sinkRequests(refused.mailbox)).toEqual([]);
+    expect(await getAnnouncement(env.DB, archives.failing.id)).toMatchObject({ status: "retrying", attempts: 1 });
+    expect(await getAnnouncement(env.DB, archives.refused.id)).toMatchObject({
+      status: "dead",
+      attempts: 0,
+      last_error: "archive.notify_url must be an http(s) URL",
+    });
+    expect(sent.map((message) => message.body)).toEqual([{ kind: "announce", archive_id: archives.failing.id }]);
+    // One read, one claim, one record, one ring: the same for a batch of five as for one.
+    expect(meter).toEqual({ d1_calls: 3, queue_ops: 1, queue_messages: 1 });
+
+    // A warm isolate signs without opening the subscriber's secret again.
+    const later = await storeArchive(steady.id, { period_start: "2026-10-03" });
+    await insertAnnouncement(env.DB, { archive_id: later.id, subscriber_id: steady.id }, Date.now());
+    const decrypts = isolateCounters.decrypts;
+    expect(await runAnnouncement(env, later.id)).toBe("sent");
+    expect(isolateCounters.decrypts).toBe(decrypts);
+    expect(await sinkRequests(steady.mailbox)).toHaveLength(3);
   });
 
   it("pings HEARTBEAT_URL with a GET, and never throws when it fails", async () => {

@@ -66,11 +66,9 @@ describe("group commit", () => {
     };
     const answers = await Promise.all(["p", "q", "r"].map((input) => committer.submit(ctx(), input, commit)));
     expect(answers).toEqual(["p", "q", "r"]);
-    expect([...rows.entries()]).toEqual([
-      ["p", 1],
-      ["q", 1],
-      ["r", 1],
-    ]);
+    // Each member commits once, in whatever order its own timer finds the deadline passed (Node's timers and
+    // workerd's differ there; the order is not the point).
+    expect(Object.fromEntries(rows)).toEqual({ p: 1, q: 1, r: 1 });
     // The hung commit does not hold later groups back: they commit as a group again.
     hang = false;
     expect(await Promise.all(["s", "t"].map((input) => committer.submit(ctx(), input, commit)))).toEqual(["s", "t"]);

@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { needsReseal, SealedUnreadable, seal, sealJson, unseal, unsealJson } from "../../src/auth/sealed";
-import { constantTimeEqual, newSigningSecret } from "../../src/auth/secrets";
+import { newSigningSecret } from "../../src/auth/secrets";
 import { webhookHeaders } from "../../src/auth/signature";
 import { keySettingProblem } from "../../src/lib/keys";
 
@@ -77,12 +77,6 @@ describe("secrets at rest", () => {
 });
 
 describe("signatures", () => {
-  it("compares in constant time", async () => {
-    expect(await constantTimeEqual("abc", "abc")).toBe(true);
-    expect(await constantTimeEqual("abc", "abd")).toBe(false);
-    expect(await constantTimeEqual("abc", "abcd")).toBe(false);
-  });
-
   it("signs as Standard Webhooks does: the reference library verifies it", async () => {
     const secret = newSigningSecret();
     const body = JSON.stringify({ hello: "wörld" });
