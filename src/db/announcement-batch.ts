@@ -61,7 +61,7 @@ export async function claimAnnouncements(
              FROM json_each(?1) AS j
              WHERE archive_announcements.archive_id = json_extract(j.value, '$.id')
                AND archive_announcements.attempts = json_extract(j.value, '$.n')
-               AND archive_announcements.status IN ('ready', 'retrying')`,
+               AND +archive_announcements.status IN ('ready', 'retrying')`,
           )
           .bind(JSON.stringify(abandons), now),
       ]

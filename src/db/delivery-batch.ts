@@ -67,7 +67,7 @@ export async function claimDeliveries(
                last_error = coalesce(json_extract(j.value, '$.error'), last_error), lease_until = NULL, updated_at = ?2
              FROM json_each(?1) AS j
              WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.attempts = json_extract(j.value, '$.n')
-               AND deliveries.status IN ('ready', 'retrying')`,
+               AND +deliveries.status IN ('ready', 'retrying')`,
           )
           .bind(JSON.stringify(settles), now),
       ]

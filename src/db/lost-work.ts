@@ -91,6 +91,19 @@ export interface LeaseClaim {
   lease_until: number;
 }
 
+/** The claim statement of a leased table: exported so a test can check its plan, not only its result. */
+export function leaseClaimSql(leased: Leased): string {
+  const table = leased.table;
+  const owed = leased.statuses.map((status) => `'${status}'`).join(", ");
+  // `+status` keeps the status index (and the partial due index) out of the plan: with it SQLite walks every owed
+  // row of the table for each claim (570 ms per 100 claims behind a 20,000-row backlog); without it, one key lookup.
+  return `UPDATE ${table} SET attempts = attempts + 1, lease_until = json_extract(j.value, '$.lease_until'), updated_at = ?2
+       FROM json_each(?1) AS j
+       WHERE ${table}.${leased.key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')
+         AND +${table}.status IN (${owed}) AND (${table}.lease_until IS NULL OR ${table}.lease_until <= ?2)
+       RETURNING ${table}.${leased.key} AS id`;
+}
+
 /**
  * Takes the next attempt of every claim (attempts + 1 and the lease, where the row still has the attempt count it was
  * read with, is owed and holds no live lease, so a duplicate message takes nothing) and runs `also` (settling what
@@ -103,17 +116,7 @@ export async function claimUnderLease(
   also: readonly D1PreparedStatement[],
   now: number,
 ): Promise<Set<string>> {
-  const table = leased.table;
-  const owed = leased.statuses.map((status) => `'${status}'`).join(", ");
-  const claim = db
-    .prepare(
-      `UPDATE ${table} SET attempts = attempts + 1, lease_until = json_extract(j.value, '$.lease_until'), updated_at = ?2
-       FROM json_each(?1) AS j
-       WHERE ${table}.${leased.key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')
-         AND ${table}.status IN (${owed}) AND (${table}.lease_until IS NULL OR ${table}.lease_until <= ?2)
-       RETURNING ${table}.${leased.key} AS id`,
-    )
-    .bind(JSON.stringify(claims), now);
+  const claim = db.prepare(leaseClaimSql(leased)).bind(JSON.stringify(claims), now);
   const statements = [...(claims.length ? [claim] : []), ...also];
   if (!statements.length) return new Set();
   const results = await db.batch<{ id: string }>(statements);

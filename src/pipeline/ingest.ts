@@ -75,7 +75,14 @@ const freshIds = (group: EventGroup, stored: StoredGroup) =>
 function commitWith(env: Env): Commit<EventGroup, StoredGroup> {
   const all = async (groups: EventGroup[]) => {
     const results = await commitEventGroups(env.DB, groups);
-    const rings = groups.map((group, i) => freshIds(group, results[i])).filter((ids) => ids.length);
+    // One ring per source, not per request: a group of 30 single-event publishes is one route message, while
+    // sources never share one (one publisher's bad event never shares a retry with another's).
+    const bySource = new Map<string, string[]>();
+    groups.forEach((group, i) => {
+      const ids = freshIds(group, results[i]);
+      if (ids.length) bySource.set(group.sourceId, [...(bySource.get(group.sourceId) ?? []), ...ids]);
+    });
+    const rings = [...bySource.values()];
     if (rings.length) {
       await ringEvents(env, rings).catch((error) =>
         logStep({ stage: "ingest", outcome: "queue_send_failed", events: rings.flat().length, error: String(error) }),
