@@ -1,4 +1,4 @@
-// @ts-expect-error -- the project has no @types/node; nodejs_compat provides node:zlib (native zlib) at runtime.
+// nodejs_compat provides node:zlib (native zlib) at runtime; its types come with the test servers' @types packages.
 import { constants, deflateRawSync, crc32 as nodeCrc32 } from "node:zlib";
 
 /**

@@ -1,4 +1,4 @@
-// @ts-expect-error -- the project has no @types/node; nodejs_compat provides node:crypto at runtime.
+// nodejs_compat provides node:crypto at runtime (its types come with the test servers' @types packages).
 import { createHmac as nodeCreateHmac } from "node:crypto";
 import OAuth from "oauth-1.0a";
 import type { AuthOf } from "../domain/auth";

@@ -1,5 +1,6 @@
 import type { AuthOf } from "../domain/auth";
 import { TokenError } from "../domain/errors";
+import { request } from "../lib/http";
 import type { AuthContext, CachedToken } from "./outbound";
 import { sha256Hex } from "./secrets";
 
@@ -24,30 +25,6 @@ export async function tokenCacheKey(auth: OAuth2Auth, owner = "isolate"): Promis
 /** RFC 6749 §2.3.1: client id and secret are form-urlencoded before they go into the Basic header. */
 function formEncode(value: string): string {
   return new URLSearchParams([["", value]]).toString().slice(1);
-}
-
-async function readLimited(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_TOKEN_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new TokenError("token endpoint answered with an oversized body", response.status, false);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 /** JSON per RFC 6749 §5.1; a few providers answer form-encoded instead. */
@@ -81,9 +58,9 @@ async function requestToken(auth: OAuth2Auth, context: AuthContext, now: () => n
   if (auth.scope) form.set("scope", auth.scope);
   if (auth.audience) form.set("audience", auth.audience);
   const requestedAt = now();
-  let response: Response;
-  try {
-    response = await fetch(auth.token_url, {
+  const answer = await request(
+    {
+      url: auth.token_url,
       method: "POST",
       headers: {
         authorization: `Basic ${btoa(`${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`)}`,
@@ -91,28 +68,29 @@ async function requestToken(auth: OAuth2Auth, context: AuthContext, now: () => n
         accept: "application/json",
       },
       body: form.toString(),
-      redirect: "manual",
-      signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
-    });
-  } catch (error) {
-    const timedOut = (error as Error).name === "TimeoutError";
+    },
+    { timeoutMs: TOKEN_REQUEST_TIMEOUT_MS, readLimit: MAX_TOKEN_RESPONSE_BYTES },
+  );
+  const status = answer.status;
+  if (status === null) {
+    const timedOut = answer.error?.startsWith("timed out");
     throw new TokenError(
-      timedOut
-        ? `token endpoint timed out after ${TOKEN_REQUEST_TIMEOUT_MS} ms`
-        : `token endpoint unreachable: ${(error as Error).message}`,
+      timedOut ? `token endpoint ${answer.error}` : `token endpoint unreachable: ${answer.error}`,
       null,
       true,
     );
   }
-  const status = response.status;
-  const body = parseTokenBody(await readLimited(response), response.headers.get("content-type") ?? "");
+  if (!answer.complete) {
+    throw new TokenError("token endpoint answered with an oversized body", status, false);
+  }
+  const body = parseTokenBody(answer.body, answer.contentType);
   if (status < 200 || status >= 300) {
     const code = errorCode(body);
     throw new TokenError(
       `token endpoint answered ${status}${code ? ` (${code})` : ""}`,
       status,
       status === 408 || status === 429 || status >= 500,
-      retryAfterSeconds(response.headers.get("retry-after")),
+      retryAfterSeconds(answer.retryAfter),
     );
   }
   const token = body.access_token;

@@ -17,11 +17,12 @@ import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
 import { runStage, type Stage } from "../engine/stage";
+import { request, USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
 import { type Ring, ringAnnouncements } from "../queues/ring";
-import { openedOnce, type Pushed as Sent, send, threw, USER_AGENT } from "./push";
+import { openedOnce, type Pushed as Sent, send, threw } from "./push";
 
 /**
  * The archive-ready POST: when an archive turns ready, Syndic POSTs
@@ -297,23 +298,15 @@ export async function pingHeartbeat(env: Pick<Env, "HEARTBEAT_URL"> & PolicyEnv)
     logStep({ stage: "heartbeat", outcome: "refused", error: `HEARTBEAT_URL ${refused}` });
     return false;
   }
-  const started = Date.now();
-  try {
-    const response = await fetch(url, {
-      method: "GET",
-      headers: { "user-agent": USER_AGENT },
-      signal: AbortSignal.timeout(HEARTBEAT_TIMEOUT_MS),
-    });
-    await response.body?.cancel().catch(() => {});
-    logStep({
-      stage: "heartbeat",
-      outcome: response.ok ? "sent" : "failed",
-      status_code: response.status,
-      duration_ms: Date.now() - started,
-    });
-    return response.ok;
-  } catch (error) {
-    logStep({ stage: "heartbeat", outcome: "failed", error: String(error), duration_ms: Date.now() - started });
-    return false;
-  }
+  const answer = await request(
+    { url, method: "GET", headers: { "user-agent": USER_AGENT } },
+    { timeoutMs: HEARTBEAT_TIMEOUT_MS, readLimit: 0 },
+  );
+  logStep({
+    stage: "heartbeat",
+    outcome: answer.ok ? "sent" : "failed",
+    ...(answer.status !== null ? { status_code: answer.status } : { error: answer.error }),
+    duration_ms: answer.durationMs,
+  });
+  return answer.ok;
 }

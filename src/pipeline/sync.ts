@@ -7,9 +7,9 @@ import { isRetryableStatus } from "../domain/backoff";
 import { RetryableSyncError } from "../domain/errors";
 import { evaluate } from "../domain/expressions";
 import type { StoredSyncConfig } from "../domain/sync";
-import { MAX_ORIGIN_RESPONSE_BYTES, ResponseTooLarge, readTextWithin } from "../lib/bounded-read";
+import { MAX_ORIGIN_RESPONSE_BYTES } from "../lib/bounded-read";
 import { RelayError } from "../lib/errors";
-import { USER_AGENT } from "../lib/http";
+import { request as send, USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
 import { Problem } from "../lib/problem";
 import { assertSendable, BlockedUrlError } from "../lib/url-policy";
@@ -46,30 +46,21 @@ async function fetchPage(env: Env, sync: SyncRow, config: StoredSyncConfig, curs
   } catch (error) {
     throw error instanceof BlockedUrlError ? new Problem(422, "Refused", error.message) : error;
   }
-  let response: Response;
-  try {
-    response = await fetch(request.url, {
-      headers: request.headers,
-      redirect: "manual",
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new RetryableSyncError(`origin list endpoint unreachable: ${(error as Error).message}`);
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    const message = `origin list endpoint answered ${response.status}`;
-    throw isRetryableStatus(response.status)
+  const answer = await send(
+    { url: request.url, method: "GET", headers: request.headers },
+    { timeoutMs: FETCH_TIMEOUT_MS, readLimit: MAX_ORIGIN_RESPONSE_BYTES },
+  );
+  if (answer.status === null) throw new RetryableSyncError(`origin list endpoint unreachable: ${answer.error}`);
+  if (!answer.ok) {
+    const message = `origin list endpoint answered ${answer.status}`;
+    throw isRetryableStatus(answer.status)
       ? new RetryableSyncError(message)
-      : new Problem(response.status, "Origin error", message);
+      : new Problem(answer.status, "Origin error", message);
   }
-  let text: string;
-  try {
-    text = await readTextWithin(response, MAX_ORIGIN_RESPONSE_BYTES);
-  } catch (error) {
-    if (!(error instanceof ResponseTooLarge)) throw new RetryableSyncError(`origin list endpoint: ${String(error)}`);
+  if (!answer.complete) {
     throw new Problem(502, "Origin error", `origin list page is over ${MAX_ORIGIN_RESPONSE_BYTES} bytes (1 MiB)`);
   }
+  const text = answer.body;
   try {
     return JSON.parse(text);
   } catch {

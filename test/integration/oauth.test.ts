@@ -191,6 +191,17 @@ describe("OAuth 2 client credentials on pushes", () => {
     expect(delivery.last_error ?? attempts[0].error).toContain("token endpoint");
     expect(await t.pushes()).toHaveLength(0);
   });
+
+  it("a token endpoint answering an oversized body ends the delivery dead, its excess never read", async () => {
+    const huge = JSON.stringify({ access_token: "x".repeat(100 * 1024), token_type: "bearer" });
+    const t = await oauth2Tenant({ tokenScript: [{ status: 200, body: huge }] });
+    const [eventId] = await publish(t);
+    const delivery = await deliveryOf(eventId, (status) => status === "dead");
+    const attempts = await attemptsOf(delivery.id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0].error).toBe("token endpoint answered with an oversized body");
+    expect(await t.pushes()).toHaveLength(0);
+  });
 });
 
 describe("OAuth 2 token lifetime and failures (auth module against the sink)", () => {
