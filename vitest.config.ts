@@ -31,7 +31,12 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/integration/**/*.test.ts"],
             setupFiles: ["./test/helpers/apply-migrations.ts"],
-            globalSetup: ["./test/helpers/global-sink.ts"],
+            globalSetup: [
+              "./test/helpers/global-sink.ts",
+              "./test/helpers/global-sftp.ts",
+              "./test/helpers/global-s3.ts",
+              "./test/helpers/global-smtp.ts",
+            ],
             testTimeout: 60_000,
             // Pipeline log lines are for operators, not for test output.
             onConsoleLog: (log: string) => !log.startsWith('{"at":'),

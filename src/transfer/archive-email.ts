@@ -1,0 +1,105 @@
+/**
+ * The message an `email` archive target sends: where to download the archive (a signed link, never the file) and
+ * what is in it, so the reader can check the download (sha256) and knows when the link stops working. The same
+ * facts in plain text and HTML; every value is escaped in the HTML, since subscriber and archive names are typed
+ * by operators.
+ */
+
+export interface ArchiveEmailInfo {
+  subscriberName: string;
+  archiveName: string;
+  periodStart: string;
+  periodEnd: string;
+  events: number;
+  bytes: number;
+  sha256: string;
+  url: string;
+  expiresAt: string;
+  /** The test message `POST …/archive-targets/{id}/test` sends. */
+  test?: boolean;
+}
+
+export function archiveEmail(info: ArchiveEmailInfo): { subject: string; text: string; html: string } {
+  const subject = oneLine(
+    `${info.test ? "[Test] " : ""}Events archive for ${info.subscriberName}: ${info.periodStart} to ${info.periodEnd}`,
+  );
+  const intro = info.test
+    ? "This is a test message: the email archive target is set up and mail reaches you. The link below downloads a small test file."
+    : `The events archive ${info.archiveName} is ready.`;
+  const facts: Array<[string, string]> = [
+    ["File", info.archiveName],
+    ["Period", `${info.periodStart} to ${info.periodEnd}`],
+    ["Events", count(info.events)],
+    ["Size", size(info.bytes)],
+    ["SHA-256", info.sha256],
+    ["Link expires", info.expiresAt],
+  ];
+  const width = Math.max(...facts.map(([label]) => label.length)) + 2;
+  // The link stands alone on its line, so no client runs it into the surrounding words.
+  const text = [
+    `Hello ${info.subscriberName},`,
+    "",
+    intro,
+    "",
+    ...facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
+    "",
+    "Download:",
+    info.url,
+    "",
+    `The file is not attached. The link works until ${info.expiresAt}; compare the download's SHA-256 with the one above.`,
+    "",
+    "-- Syndic",
+    "",
+  ].join("\n");
+  const rows = facts
+    .map(
+      ([label, value]) =>
+        `<tr><th align="left">${escapeHtml(label)}</th><td><code>${escapeHtml(value)}</code></td></tr>`,
+    )
+    .join("\n");
+  const html = `<!doctype html>
+<html><body>
+<p>Hello ${escapeHtml(info.subscriberName)},</p>
+<p>${escapeHtml(intro)}</p>
+<table cellpadding="4">
+${rows}
+</table>
+<p><a href="${escapeHtml(info.url)}">Download ${escapeHtml(info.archiveName)}</a></p>
+<p>Or copy this link: <code>${escapeHtml(info.url)}</code></p>
+<p>The file is not attached. The link works until ${escapeHtml(info.expiresAt)}; compare the download's SHA-256 with the one above.</p>
+<p>-- Syndic</p>
+</body></html>
+`;
+  return { subject, text, html };
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** A header value cannot hold a line break: a name with one would otherwise start a header of its own. */
+function oneLine(value: string): string {
+  return value.replace(/[\r\n\t]+/g, " ").trim();
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+function size(bytes: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  if (bytes < 1024) return `${bytes} bytes`;
+  let scaled = bytes;
+  let unit = "bytes";
+  for (const next of units) {
+    if (scaled < 1024) break;
+    scaled /= 1024;
+    unit = next;
+  }
+  return `${scaled.toFixed(1)} ${unit} (${count(bytes)} bytes)`;
+}

@@ -1,0 +1,38 @@
+/** SSH message numbers this client sends or expects (RFC 4250 §4.1, RFC 5656 §7.1 for the ECDH pair). */
+export const MSG = {
+  DISCONNECT: 1,
+  IGNORE: 2,
+  UNIMPLEMENTED: 3,
+  DEBUG: 4,
+  SERVICE_REQUEST: 5,
+  SERVICE_ACCEPT: 6,
+  EXT_INFO: 7,
+  KEXINIT: 20,
+  NEWKEYS: 21,
+  KEX_ECDH_INIT: 30,
+  KEX_ECDH_REPLY: 31,
+  USERAUTH_REQUEST: 50,
+  USERAUTH_FAILURE: 51,
+  USERAUTH_SUCCESS: 52,
+  USERAUTH_BANNER: 53,
+  /** 60 answers a password request with "change it", and a keyboard-interactive one with prompts. */
+  USERAUTH_PASSWD_CHANGEREQ: 60,
+  USERAUTH_INFO_REQUEST: 60,
+  USERAUTH_INFO_RESPONSE: 61,
+  GLOBAL_REQUEST: 80,
+  REQUEST_FAILURE: 82,
+  CHANNEL_OPEN: 90,
+  CHANNEL_OPEN_CONFIRMATION: 91,
+  CHANNEL_OPEN_FAILURE: 92,
+  CHANNEL_WINDOW_ADJUST: 93,
+  CHANNEL_DATA: 94,
+  CHANNEL_EXTENDED_DATA: 95,
+  CHANNEL_EOF: 96,
+  CHANNEL_CLOSE: 97,
+  CHANNEL_REQUEST: 98,
+  CHANNEL_SUCCESS: 99,
+  CHANNEL_FAILURE: 100,
+} as const;
+
+/** DISCONNECT reason this client sends when it is done (RFC 4253 §11.1). */
+export const DISCONNECT_BY_APPLICATION = 11;
