@@ -24,6 +24,9 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's length in bytes and its lowercase hex SHA-256, as received (for binary uploads). */
+  size: number;
+  sha256: string;
   verified: boolean | null;
   /** Whether every `expectHeaders` entry matched; null when none are configured. */
   authorized: boolean | null;

@@ -1,6 +1,7 @@
 // A loopback HTTP subscriber for tests, the demo and the bench. Each path under /hooks/{name} is a mailbox that
 // records what arrives, answers as scripted, checks Standard Webhooks signatures when given the secret, and checks
 // expected headers (e.g. the destination's credentials) when given `expectHeaders`.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { Webhook } from "standardwebhooks";
 
@@ -35,7 +36,8 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
     const chunks = [];
     req.on("data", (chunk) => chunks.push(chunk));
     req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
+      const raw = Buffer.concat(chunks);
+      const body = raw.toString("utf8");
       const url = new URL(req.url ?? "/", `http://${host}`);
       const [, area, name] = url.pathname.split("/");
       const reply = (status, payload, headers = {}) => {
@@ -88,6 +90,9 @@ export async function startSink({ port = 0, host = "127.0.0.1" } = {}) {
         query: Object.fromEntries(url.searchParams),
         headers: req.headers,
         body,
+        // The bytes as they came (a file upload is not text): their count and hash.
+        size: raw.length,
+        sha256: createHash("sha256").update(raw).digest("hex"),
         verified,
         authorized,
         answered: scripted.status ?? 200,

@@ -43,6 +43,7 @@ export const LEASED = {
   deliveries: { table: "deliveries", key: "id", statuses: ["ready", "retrying"] },
   notifications: { table: "notifications", key: "id", statuses: ["pending", "retrying"] },
   announcements: { table: "archive_announcements", key: "archive_id", statuses: ["ready", "retrying"] },
+  fileDeliveries: { table: "file_deliveries", key: "id", statuses: ["ready", "retrying"] },
 } as const;
 
 export type Leased = (typeof LEASED)[keyof typeof LEASED];
@@ -121,4 +122,81 @@ export async function claimUnderLease(
   if (!statements.length) return new Set();
   const results = await db.batch<{ id: string }>(statements);
   return new Set(claims.length ? results[0].results.map((row) => row.id) : []);
+}
+
+/** An owed row that can no longer be worked (what it goes to was deleted or switched off), and why. */
+export interface LeaseAbandon {
+  id: string;
+  /** The attempt count the row was read with: a row claimed meanwhile is left to its claimer. */
+  n: number;
+  error: string;
+}
+
+/**
+ * Ends the abandoned rows of a table with `last_error` (announcements, file deliveries) as `dead` with their reason,
+ * each only at the attempt count it was read with and while still owed: run it in the claim's transaction
+ * (`claimUnderLease`'s `also`).
+ */
+export function abandonStatements(
+  db: D1Database,
+  leased: Leased,
+  abandons: readonly LeaseAbandon[],
+  now: number,
+): D1PreparedStatement[] {
+  if (!abandons.length) return [];
+  const { table, key } = leased;
+  const owed = leased.statuses.map((status) => `'${status}'`).join(", ");
+  return [
+    db
+      .prepare(
+        `UPDATE ${table} SET status = 'dead', last_error = json_extract(j.value, '$.error'),
+           lease_until = NULL, next_attempt_at = NULL, updated_at = ?2
+         FROM json_each(?1) AS j
+         WHERE ${table}.${key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')
+           AND +${table}.status IN (${owed})`,
+      )
+      .bind(JSON.stringify(abandons), now),
+  ];
+}
+
+/** What one attempt at a row comes to, as `recordUnderLease` writes it. */
+export interface LeaseRecord {
+  id: string;
+  /** The attempt's number: the row's attempts after the claim. */
+  n: number;
+  status: string;
+  next_attempt_at: number | null;
+  status_code: number | null;
+  error: string | null;
+  /** When the attempt finished. */
+  at: number;
+}
+
+/**
+ * Every attempt's outcome for a table with `last_status_code`, `last_error` and `sent_at` (announcements, file
+ * deliveries), in one statement, each guarded by its attempt number: a stale writer (another attempt has since been
+ * claimed) changes nothing. `keep` names further fields of the record, written to the columns of the same name,
+ * where a null leaves what an earlier attempt wrote.
+ */
+export async function recordUnderLease<R extends LeaseRecord>(
+  db: D1Database,
+  leased: Leased,
+  records: readonly R[],
+  keep: ReadonlyArray<Exclude<keyof R & string, keyof LeaseRecord>> = [],
+): Promise<void> {
+  if (!records.length) return;
+  const { table, key } = leased;
+  const kept = keep.map((column) => `${column} = coalesce(json_extract(j.value, '$.${column}'), ${column}),`).join(" ");
+  await db
+    .prepare(
+      `UPDATE ${table} SET status = json_extract(j.value, '$.status'),
+         next_attempt_at = json_extract(j.value, '$.next_attempt_at'), lease_until = NULL, swept_at = NULL,
+         last_status_code = json_extract(j.value, '$.status_code'), last_error = json_extract(j.value, '$.error'),
+         ${kept} updated_at = json_extract(j.value, '$.at'),
+         sent_at = CASE WHEN json_extract(j.value, '$.status') = 'sent' THEN json_extract(j.value, '$.at') ELSE sent_at END
+       FROM json_each(?1) AS j
+       WHERE ${table}.${key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')`,
+    )
+    .bind(JSON.stringify(records))
+    .run();
 }

@@ -7,6 +7,7 @@ export const SEALED_COLUMNS = [
   { table: "destinations", column: "signing_secret_enc", field: "signing_secret" },
   { table: "sources", column: "secrets_enc", field: "secrets" },
   { table: "subscribers", column: "signing_secret_enc", field: "signing_secret" },
+  { table: "archive_targets", column: "secrets_enc", field: "secrets" },
   // A sync's credentials sit inside its config JSON.
   { table: "syncs", column: "config", path: "$.auth_enc", field: "auth" },
 ] as const;

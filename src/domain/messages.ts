@@ -36,8 +36,18 @@ export interface FetchMessage {
   retried_alone?: true;
 }
 
+/**
+ * The `files` queue: the next attempt at each of a few file deliveries (an archive or a test file to an archive
+ * target), packed like deliveries but fewer to a message: one transfer may take minutes.
+ */
+export interface FilesMessage {
+  kind: "file_deliveries";
+  ids: string[];
+  retried_alone?: true;
+}
+
 /** The ids a packed or one-item message names. */
-export function idsOf(message: DeliverMessage | FetchMessage): string[] {
+export function idsOf(message: DeliverMessage | FetchMessage | FilesMessage): string[] {
   return "ids" in message ? message.ids : [message.delivery_id];
 }
 
@@ -72,6 +82,11 @@ export const SEND_BATCH_LIMIT = 100;
  * pushes per invocation: within its subrequest budget, and bounded in time by the slowest destination.
  */
 export const IDS_PER_MESSAGE = 25;
+/**
+ * File deliveries per `files` message. A consumer batch (4 messages, wrangler.toml) is then at most 20 transfers,
+ * one at a time per target: inside a consumer's 15 minutes of wall time (pipeline/file-deliver.ts defers the rest).
+ */
+export const FILE_IDS_PER_MESSAGE = 5;
 /** Events per route message: a publish of 500 is rung as five. */
 export const EVENTS_PER_MESSAGE = 100;
 /** Cloudflare Queues delay a message by at most 12 hours; longer waits are left to the sweeper. */

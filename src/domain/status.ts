@@ -22,3 +22,10 @@ export type ArchiveStatus = z.infer<typeof ArchiveStatus>;
 /** An archive-ready POST to a subscriber's notify_url. */
 export const AnnouncementStatus = z.enum(["ready", "retrying", "sent", "dead"]);
 export type AnnouncementStatus = z.infer<typeof AnnouncementStatus>;
+
+/**
+ * A file sent to an archive target: `ready` → `sent`, or `retrying` → … → `dead`. `confirmed`, `unconfirmed` and
+ * `failed` follow `sent` when the target expects an import callback (s3 with `then`).
+ */
+export const FileDeliveryStatus = z.enum(["ready", "retrying", "sent", "dead", "confirmed", "unconfirmed", "failed"]);
+export type FileDeliveryStatus = z.infer<typeof FileDeliveryStatus>;

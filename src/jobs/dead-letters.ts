@@ -1,6 +1,7 @@
 import { failArchiveBuild } from "../archive/build";
 import { setStatus } from "../db/deliveries";
 import { markRouteFailed, unroutedAmong } from "../db/events";
+import { markFileDeliveriesDead } from "../db/file-deliveries";
 import { settleObject } from "../db/notifications";
 import { failReplay } from "../db/replays";
 import { setSyncStatus } from "../db/syncs";
@@ -9,12 +10,13 @@ import {
   type DeliverMessage,
   type EventsMessage,
   type FetchMessage,
+  type FilesMessage,
   idsOf,
   isUpkeep,
   type RouteMessage,
 } from "../domain/messages";
 import { logStep } from "../lib/log";
-import { ringDeliveriesAlone, ringEventsAlone, ringNotificationsAlone } from "../queues/ring";
+import { ringDeliveriesAlone, ringEventsAlone, ringFileDeliveriesAlone, ringNotificationsAlone } from "../queues/ring";
 
 /**
  * A route message of several events that kept failing is not a verdict on all of them: routing commits what it can
@@ -56,6 +58,15 @@ export async function deadLetter(env: Env, queue: string, body: unknown): Promis
     }
     for (const id of message.ids) await settleObject(env.DB, id, { status: "failed", error: reason }, now);
     logStep({ stage: "dead_letter", outcome: "notification_failed", notification_id: message.ids[0] });
+  } else if (queue.includes("files")) {
+    const message = body as FilesMessage;
+    if (message.ids.length > 1 && !message.retried_alone) {
+      await ringFileDeliveriesAlone(env, message.ids);
+      logStep({ stage: "dead_letter", outcome: "files_split", file_deliveries: message.ids.length });
+      return;
+    }
+    await markFileDeliveriesDead(env.DB, message.ids, reason, now);
+    logStep({ stage: "dead_letter", outcome: "file_delivery_dead", file_delivery_id: message.ids[0] });
   } else if (queue.includes("route")) {
     const message = body as RouteMessage;
     if (message.kind === "replay") await failReplay(env.DB, message.replay_id, reason, now);

@@ -4,6 +4,7 @@ import type {
   DeliverMessage,
   EventsMessage,
   FetchMessage,
+  FilesMessage,
   RetentionMessage,
   RouteMessage,
   UpkeepMessage,
@@ -15,6 +16,7 @@ import { runArchive } from "../pipeline/archive-job";
 import { announceBatch } from "../pipeline/archive-ready";
 import { deliverBatch } from "../pipeline/deliver";
 import { deliverOne } from "../pipeline/deliver-one";
+import { deliverFiles } from "../pipeline/file-deliver";
 import { fetchNotifications, runNotification } from "../pipeline/notify";
 import { runReplayPage } from "../pipeline/replay";
 import { runRetentionPass } from "../pipeline/retention";
@@ -175,12 +177,23 @@ async function fetchMessages(env: Env, batch: MessageBatch<FetchMessage>): Promi
   );
 }
 
+/** The files queue: one file-delivery stage run over every file delivery its messages name. */
+async function fileMessages(env: Env, batch: MessageBatch<FilesMessage>): Promise<void> {
+  await together(batch.queue, batch.messages, () =>
+    deliverFiles(
+      env,
+      batch.messages.flatMap((message) => idsOf(message.body)),
+    ),
+  );
+}
+
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const queue = batch.queue;
   if (queue.endsWith("-dlq")) return each(queue, batch.messages, (body) => deadLetter(env, queue, body));
   if (queue.endsWith("route")) return routeMessages(env, batch as MessageBatch<RouteMessage>);
   if (queue.endsWith("deliver")) return deliverMessages(env, batch as MessageBatch<DeliverMessage>);
   if (queue.endsWith("fetch")) return fetchMessages(env, batch as MessageBatch<FetchMessage>);
+  if (queue.endsWith("files")) return fileMessages(env, batch as MessageBatch<FilesMessage>);
   if (queue.endsWith("archive")) return archiveMessages(env, batch as MessageBatch<ArchiveMessage | UpkeepMessage>);
   logStep({ stage: "queue", outcome: "unknown_queue", queue });
   batch.ackAll();

@@ -14,13 +14,16 @@ export interface HttpRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body?: string | null;
+  /** A stream is sent as it is read (a file upload); its length is the caller's to fix (FixedLengthStream). */
+  body?: string | ReadableStream<Uint8Array> | null;
 }
 
 export interface HttpOptions {
   timeoutMs: number;
   /** Bytes of the body to read; 0 reads none (the body is cancelled). */
   readLimit: number;
+  /** Ends the request early besides the timeout (an upload's connect deadline). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResult {
@@ -47,7 +50,9 @@ export async function request(req: HttpRequest, options: HttpOptions): Promise<H
       headers: req.headers,
       body: req.method === "GET" || req.method === "HEAD" ? undefined : (req.body ?? undefined),
       redirect: "manual",
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: options.signal
+        ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal])
+        : AbortSignal.timeout(options.timeoutMs),
     });
     let text = "";
     let complete = true;

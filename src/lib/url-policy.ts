@@ -60,6 +60,11 @@ export function outboundUrlProblem(env: PolicyEnv, url: string): string | null {
   return null;
 }
 
+/** Why a host reached by other means than HTTP (an SFTP server) may not be a target, or null when it may. */
+export function outboundHostProblem(env: PolicyEnv, host: string): string | null {
+  return outboundUrlProblem(env, `https://${host.includes(":") ? `[${host}]` : host}/`);
+}
+
 function relayHost(env: PolicyEnv): string | null {
   try {
     return env.PUBLIC_BASE_URL ? new URL(env.PUBLIC_BASE_URL).hostname.replace(/\.$/, "").toLowerCase() : null;

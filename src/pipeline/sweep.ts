@@ -12,6 +12,7 @@ import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { logStep } from "../lib/log";
 import { ringArchives, ringDeliveries, ringEvents, ringNotifications, ringSync } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
+import { sweepFileDeliveries } from "./file-deliver";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
@@ -77,6 +78,7 @@ export async function sweepDue(
     await touchArchives(env.DB, archiveIds, now);
     await ringArchives(env, archiveIds);
     await sweepAnnouncements(env, now, graceMs);
+    await sweepFileDeliveries(env, window);
   } catch (error) {
     logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });
   }

@@ -4,6 +4,8 @@ import {
   EVENTS_PER_MESSAGE,
   type EventsMessage,
   type FetchMessage,
+  FILE_IDS_PER_MESSAGE,
+  type FilesMessage,
   IDS_PER_MESSAGE,
   MAX_QUEUE_DELAY_S,
   type RetentionMessage,
@@ -55,12 +57,20 @@ export function ringDeliveries(env: Env, rings: readonly Ring[]): Promise<void> 
   );
 }
 
-/** Deliveries of a dead-lettered message, one per message: dead-lettering again is final for that one alone. */
-export function ringDeliveriesAlone(env: Env, ids: readonly string[]): Promise<void> {
-  return sendAll<DeliverMessage>(
-    env.DELIVER_QUEUE,
-    ids.map((id) => ({ body: { kind: "deliveries", ids: [id], retried_alone: true } })),
+/** The ids of a dead-lettered packed message, one per message: dead-lettering again is final for that one alone. */
+function alone<T>(queue: Queue<T>, ids: readonly string[], make: (ids: string[]) => T): Promise<void> {
+  return sendAll(
+    queue,
+    ids.map((id) => ({ body: make([id]) })),
   );
+}
+
+export function ringDeliveriesAlone(env: Env, ids: readonly string[]): Promise<void> {
+  return alone<DeliverMessage>(env.DELIVER_QUEUE, ids, (one) => ({
+    kind: "deliveries",
+    ids: one,
+    retried_alone: true,
+  }));
 }
 
 export function ringNotifications(env: Env, rings: readonly Ring[]): Promise<void> {
@@ -71,10 +81,22 @@ export function ringNotifications(env: Env, rings: readonly Ring[]): Promise<voi
 }
 
 export function ringNotificationsAlone(env: Env, ids: readonly string[]): Promise<void> {
-  return sendAll<FetchMessage>(
-    env.FETCH_QUEUE,
-    ids.map((id) => ({ body: { kind: "notifications", ids: [id], retried_alone: true } })),
+  return alone<FetchMessage>(env.FETCH_QUEUE, ids, (one) => ({ kind: "notifications", ids: one, retried_alone: true }));
+}
+
+export function ringFileDeliveries(env: Env, rings: readonly Ring[]): Promise<void> {
+  return sendAll<FilesMessage>(
+    env.FILES_QUEUE,
+    pack(rings, FILE_IDS_PER_MESSAGE, (ids) => ({ kind: "file_deliveries", ids })),
   );
+}
+
+export function ringFileDeliveriesAlone(env: Env, ids: readonly string[]): Promise<void> {
+  return alone<FilesMessage>(env.FILES_QUEUE, ids, (one) => ({
+    kind: "file_deliveries",
+    ids: one,
+    retried_alone: true,
+  }));
 }
 
 /** Events to route, given as groups that must not share a message (e.g. one per source). */

@@ -1,4 +1,5 @@
 import { archiveLinks } from "./archive-links";
+import { archiveTargets } from "./archive-targets";
 import { archives } from "./archives";
 import { deliveries } from "./deliveries";
 import { destinations } from "./destinations";
@@ -32,5 +33,6 @@ const routers: Router[] = [
   secrets,
   archives,
   archiveLinks,
+  archiveTargets,
 ];
 for (const router of routers) admin.route("/", router);

@@ -1,0 +1,149 @@
+import type { FileDeliveryStatus } from "../domain/status";
+import { idTimePrefix } from "../lib/ids";
+import { listNewestFirst, type Page } from "./util";
+
+/** One file sent to one archive target: an archive's zip, or a test file (`archive_id` null, `test` set). */
+export interface FileDeliveryRow {
+  id: string;
+  target_id: string;
+  subscriber_id: string;
+  archive_id: string | null;
+  test: number;
+  file_name: string;
+  status: FileDeliveryStatus;
+  attempts: number;
+  /** The attempt count a manual retry started a fresh budget from. */
+  budget_start: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  swept_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  bytes: number | null;
+  /** Where the file was written: the URL, the object key, the remote path. */
+  remote: string | null;
+  job_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+/** A target's test file, due now. */
+export async function insertTestFileDelivery(
+  db: D1Database,
+  row: Pick<FileDeliveryRow, "id" | "target_id" | "subscriber_id" | "file_name">,
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, test, file_name, status, next_attempt_at,
+         created_at, updated_at)
+       VALUES (?1, ?2, ?3, NULL, 1, ?4, 'ready', ?5, ?5, ?5)`,
+    )
+    .bind(row.id, row.target_id, row.subscriber_id, row.file_name, now)
+    .run();
+}
+
+/**
+ * One delivery of each ready archive per enabled target of its subscriber that existed when it turned ready, one
+ * statement per archive in one batch; idempotent on (archive, target), so the build job and the sweeper may both ask.
+ * Ids are made in SQL: the time part of a Syndic id, then 16 random hex digits (hex is within the id alphabet).
+ * Returns the new ids.
+ */
+export async function insertArchiveFileDeliveries(
+  db: D1Database,
+  archives: ReadonlyArray<{ id: string; file_name: string }>,
+  now: number,
+): Promise<string[]> {
+  if (!archives.length) return [];
+  const results = await db.batch<{ id: string }>(
+    archives.map((archive) =>
+      db
+        .prepare(
+          `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, test, file_name, status,
+             next_attempt_at, created_at, updated_at)
+           SELECT ?2 || lower(hex(randomblob(8))), t.id, t.subscriber_id, a.id, 0, ?3, 'ready', ?4, ?4, ?4
+           FROM archives a JOIN archive_targets t ON t.subscriber_id = a.subscriber_id
+           WHERE a.id = ?1 AND a.status = 'ready' AND t.enabled = 1 AND t.created_at <= coalesce(a.ready_at, ?4)
+           ON CONFLICT (archive_id, target_id) DO NOTHING
+           RETURNING id`,
+        )
+        .bind(archive.id, idTimePrefix("fdl", now), archive.file_name, now),
+    ),
+  );
+  return results.flatMap((result) => result.results.map((row) => row.id));
+}
+
+/**
+ * Archives that turned ready in [readySince, readyBefore) and lack a delivery to an enabled target that existed by
+ * then: the build job stopped between marking the archive ready and recording its deliveries.
+ */
+export async function archivesMissingFileDeliveries(
+  db: D1Database,
+  readySince: number,
+  readyBefore: number,
+  limit: number,
+): Promise<Array<{ id: string; period_start: string; period_end: string }>> {
+  const { results } = await db
+    .prepare(
+      `SELECT a.id, a.period_start, a.period_end FROM archives a
+       WHERE a.status = 'ready' AND a.ready_at >= ?1 AND a.ready_at < ?2
+         AND EXISTS (SELECT 1 FROM archive_targets t
+           WHERE t.subscriber_id = a.subscriber_id AND t.enabled = 1 AND t.created_at <= a.ready_at
+             AND NOT EXISTS (SELECT 1 FROM file_deliveries f WHERE f.archive_id = a.id AND f.target_id = t.id))
+       ORDER BY a.ready_at LIMIT ?3`,
+    )
+    .bind(readySince, readyBefore, limit)
+    .all<{ id: string; period_start: string; period_end: string }>();
+  return results;
+}
+
+export function getFileDelivery(db: D1Database, id: string): Promise<FileDeliveryRow | null> {
+  return db.prepare("SELECT * FROM file_deliveries WHERE id = ?").bind(id).first<FileDeliveryRow>();
+}
+
+/** A target's deliveries, newest first, optionally in one status. */
+export function listFileDeliveries(
+  db: D1Database,
+  targetId: string,
+  status: FileDeliveryStatus | undefined,
+  limit: number,
+  cursor?: string,
+): Promise<Page<FileDeliveryRow>> {
+  return listNewestFirst<FileDeliveryRow>(db, "file_deliveries", { target_id: targetId, status }, limit, cursor);
+}
+
+/**
+ * Puts a finished or failing delivery back in line now, with a fresh attempt budget. Not one in flight (a live
+ * lease): its attempt's outcome would land on top.
+ */
+export async function requeueFileDelivery(db: D1Database, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE file_deliveries SET status = 'ready', next_attempt_at = ?1, swept_at = NULL, lease_until = NULL,
+         budget_start = attempts, updated_at = ?1
+       WHERE id = ?2 AND status IN ('retrying', 'sent', 'dead', 'confirmed', 'unconfirmed', 'failed')
+         AND (lease_until IS NULL OR lease_until <= ?1)`,
+    )
+    .bind(now, id)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+/** Ends owed deliveries as dead with the reason (a dead-lettered queue message). */
+export async function markFileDeliveriesDead(
+  db: D1Database,
+  ids: readonly string[],
+  reason: string,
+  now: number,
+): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .prepare(
+      `UPDATE file_deliveries SET status = 'dead', last_error = ?1, lease_until = NULL, next_attempt_at = NULL,
+         updated_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?3)) AND +status IN ('ready', 'retrying')`,
+    )
+    .bind(reason, now, JSON.stringify(ids))
+    .run();
+}

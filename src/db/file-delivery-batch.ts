@@ -1,0 +1,77 @@
+import { type ArchiveTargetRow, archiveTargetFromStored, type StoredArchiveTarget } from "./archive-targets";
+import { type ArchiveRow, archiveFromStored, type StoredArchive } from "./archives";
+import type { FileDeliveryRow } from "./file-deliveries";
+import {
+  abandonStatements,
+  claimUnderLease,
+  LEASED,
+  type LeaseAbandon,
+  type LeaseClaim,
+  type LeaseRecord,
+  recordUnderLease,
+} from "./lost-work";
+import { IDS } from "./util";
+
+/**
+ * The file-delivery stage's SQL, a batch at a time: one read of the batch's deliveries with their targets and
+ * archives, one claim (settling in the same transaction what can no longer be sent), one record. Lists travel as one
+ * JSON parameter (`json_each(?)`), so D1's 100 bound parameters never limit a batch.
+ */
+
+export interface FileDeliveryBatch {
+  deliveries: Map<string, FileDeliveryRow>;
+  targets: Map<string, ArchiveTargetRow>;
+  archives: Map<string, ArchiveRow>;
+}
+
+/** The deliveries, their targets and their archives: one round trip. */
+export async function readFileDeliveryBatch(db: D1Database, ids: readonly string[]): Promise<FileDeliveryBatch> {
+  const list = JSON.stringify(ids);
+  const [deliveries, targets, archives] = await db.batch<unknown>([
+    db.prepare(`SELECT * FROM file_deliveries WHERE id IN (${IDS})`).bind(list),
+    db
+      .prepare(`SELECT * FROM archive_targets WHERE id IN (SELECT target_id FROM file_deliveries WHERE id IN (${IDS}))`)
+      .bind(list),
+    db
+      .prepare(`SELECT * FROM archives WHERE id IN (SELECT archive_id FROM file_deliveries WHERE id IN (${IDS}))`)
+      .bind(list),
+  ]);
+  return {
+    deliveries: new Map((deliveries.results as FileDeliveryRow[]).map((row) => [row.id, row])),
+    targets: new Map((targets.results as StoredArchiveTarget[]).map((row) => [row.id, archiveTargetFromStored(row)])),
+    archives: new Map((archives.results as StoredArchive[]).map((row) => [row.id, archiveFromStored(row)])),
+  };
+}
+
+/** A delivery that can no longer be sent (target deleted or disabled, archive gone), and why. */
+export type FileDeliveryAbandon = LeaseAbandon;
+
+/**
+ * Takes the next attempt of every claim (guarded by its attempt count, so a duplicate message sends nothing) and ends
+ * the abandoned ones as `dead` in the same transaction. Returns the ids won.
+ */
+export function claimFileDeliveries(
+  db: D1Database,
+  claims: readonly LeaseClaim[],
+  abandons: readonly FileDeliveryAbandon[],
+  now: number,
+): Promise<Set<string>> {
+  const leased = LEASED.fileDeliveries;
+  return claimUnderLease(db, leased, claims, abandonStatements(db, leased, abandons, now), now);
+}
+
+/** What one attempt comes to, as the record writes it. */
+export interface FileAttemptRecord extends LeaseRecord {
+  status: "sent" | "retrying" | "dead";
+  bytes: number | null;
+  /** Where the file was written. */
+  remote: string | null;
+}
+
+/**
+ * Every attempt's outcome in one statement, each guarded by its attempt number. `remote` and `bytes` keep what an
+ * earlier attempt wrote when this one has none.
+ */
+export function recordFileAttempts(db: D1Database, records: readonly FileAttemptRecord[]): Promise<void> {
+  return recordUnderLease(db, LEASED.fileDeliveries, records, ["bytes", "remote"]);
+}
