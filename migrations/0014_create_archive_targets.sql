@@ -19,7 +19,7 @@ CREATE TABLE archive_targets (
 CREATE INDEX archive_targets_by_subscriber ON archive_targets (subscriber_id, id);
 
 -- One file sent to one target: an archive (once per archive and target), or a test file (archive_id NULL).
--- Retried like a push (ready → sent, or retrying → … → dead; confirmed, unconfirmed and failed follow sent when an
+-- Retried like a push (pending → sent, or retrying → … → dead; confirmed, unconfirmed and failed follow sent when an
 -- import callback is expected). The row is the ledger; queue messages only say "try it now", and the sweeper
 -- re-enqueues a row whose message was lost. `budget_start` is the attempt count a manual retry started from.
 CREATE TABLE file_deliveries (
@@ -45,7 +45,7 @@ CREATE TABLE file_deliveries (
   sent_at INTEGER
 );
 CREATE UNIQUE INDEX file_deliveries_of_archive ON file_deliveries (archive_id, target_id);
-CREATE INDEX file_deliveries_due ON file_deliveries (next_attempt_at) WHERE status IN ('ready', 'retrying');
+CREATE INDEX file_deliveries_due ON file_deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
 CREATE INDEX file_deliveries_by_target ON file_deliveries (target_id, id);
 CREATE INDEX file_deliveries_by_target_status ON file_deliveries (target_id, status, id);
 CREATE INDEX file_deliveries_by_subscriber ON file_deliveries (subscriber_id, id);

@@ -38,7 +38,7 @@ export async function insertTestFileDelivery(
     .prepare(
       `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, test, file_name, status, next_attempt_at,
          created_at, updated_at)
-       VALUES (?1, ?2, ?3, NULL, 1, ?4, 'ready', ?5, ?5, ?5)`,
+       VALUES (?1, ?2, ?3, NULL, 1, ?4, 'pending', ?5, ?5, ?5)`,
     )
     .bind(row.id, row.target_id, row.subscriber_id, row.file_name, now)
     .run();
@@ -62,7 +62,7 @@ export async function insertArchiveFileDeliveries(
         .prepare(
           `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, test, file_name, status,
              next_attempt_at, created_at, updated_at)
-           SELECT ?2 || lower(hex(randomblob(8))), t.id, t.subscriber_id, a.id, 0, ?3, 'ready', ?4, ?4, ?4
+           SELECT ?2 || lower(hex(randomblob(8))), t.id, t.subscriber_id, a.id, 0, ?3, 'pending', ?4, ?4, ?4
            FROM archives a JOIN archive_targets t ON t.subscriber_id = a.subscriber_id
            WHERE a.id = ?1 AND a.status = 'ready' AND t.enabled = 1 AND t.created_at <= coalesce(a.ready_at, ?4)
            ON CONFLICT (archive_id, target_id) DO NOTHING
@@ -120,7 +120,7 @@ export function listFileDeliveries(
 export async function requeueFileDelivery(db: D1Database, id: string, now: number): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE file_deliveries SET status = 'ready', next_attempt_at = ?1, swept_at = NULL, lease_until = NULL,
+      `UPDATE file_deliveries SET status = 'pending', next_attempt_at = ?1, swept_at = NULL, lease_until = NULL,
          budget_start = attempts, updated_at = ?1
        WHERE id = ?2 AND status IN ('retrying', 'sent', 'dead', 'confirmed', 'unconfirmed', 'failed')
          AND (lease_until IS NULL OR lease_until <= ?1)`,
@@ -142,7 +142,7 @@ export async function markFileDeliveriesDead(
     .prepare(
       `UPDATE file_deliveries SET status = 'dead', last_error = ?1, lease_until = NULL, next_attempt_at = NULL,
          updated_at = ?2
-       WHERE id IN (SELECT value FROM json_each(?3)) AND +status IN ('ready', 'retrying')`,
+       WHERE id IN (SELECT value FROM json_each(?3)) AND +status IN ('pending', 'retrying')`,
     )
     .bind(reason, now, JSON.stringify(ids))
     .run();

@@ -43,7 +43,7 @@ export const LEASED = {
   deliveries: { table: "deliveries", key: "id", statuses: ["ready", "retrying"] },
   notifications: { table: "notifications", key: "id", statuses: ["pending", "retrying"] },
   announcements: { table: "archive_announcements", key: "archive_id", statuses: ["ready", "retrying"] },
-  fileDeliveries: { table: "file_deliveries", key: "id", statuses: ["ready", "retrying"] },
+  fileDeliveries: { table: "file_deliveries", key: "id", statuses: ["pending", "retrying"] },
 } as const;
 
 export type Leased = (typeof LEASED)[keyof typeof LEASED];

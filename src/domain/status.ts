@@ -27,5 +27,5 @@ export type AnnouncementStatus = z.infer<typeof AnnouncementStatus>;
  * A file sent to an archive target: `ready` → `sent`, or `retrying` → … → `dead`. `confirmed`, `unconfirmed` and
  * `failed` follow `sent` when the target expects an import callback (s3 with `then`).
  */
-export const FileDeliveryStatus = z.enum(["ready", "retrying", "sent", "dead", "confirmed", "unconfirmed", "failed"]);
+export const FileDeliveryStatus = z.enum(["pending", "retrying", "sent", "dead", "confirmed", "unconfirmed", "failed"]);
 export type FileDeliveryStatus = z.infer<typeof FileDeliveryStatus>;

@@ -159,7 +159,7 @@ function fileStage(
       const queued = new Map<string, number>();
       for (const id of ids) {
         const row = batch.deliveries.get(id);
-        if (!row || (row.status !== "ready" && row.status !== "retrying")) {
+        if (!row || (row.status !== "pending" && row.status !== "retrying")) {
           skip(id, row?.status ?? "missing");
           continue;
         }

@@ -36,7 +36,7 @@ export function presentFileDelivery(row: FileDeliveryRow) {
     file_name: row.file_name,
     status: row.status,
     attempts: row.attempts,
-    next_attempt_at: row.status === "ready" || row.status === "retrying" ? iso(row.next_attempt_at) : null,
+    next_attempt_at: row.status === "pending" || row.status === "retrying" ? iso(row.next_attempt_at) : null,
     last_status_code: row.last_status_code,
     last_error: row.last_error,
     bytes: row.bytes,

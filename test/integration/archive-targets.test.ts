@@ -455,7 +455,7 @@ describe("https_put file deliveries", () => {
 
     const retried = await api("POST", `/v1/admin/file-deliveries/${id}/retry`);
     expect(retried.status).toBe(202);
-    expect(retried.body).toMatchObject({ id, status: "ready" });
+    expect(retried.body).toMatchObject({ id, status: "pending" });
     await eventually(async () => (await row(id)).status === "sent");
     expect((await sinkRequests(mailbox)).map((request) => request.answered)).toEqual([502, 502, 200]);
     expect((await api("POST", "/v1/admin/file-deliveries/fdl_00000000000000000000000000/retry")).status).toBe(404);
@@ -561,7 +561,7 @@ describe("https_put file deliveries", () => {
       archive_id: null,
       test: true,
       file_name: expect.stringMatching(/^syndic-test-\d{8}T\d{6}Z\.txt$/),
-      status: "ready",
+      status: "pending",
     });
     const done = await eventually(async () => {
       const delivery = await api("GET", `/v1/admin/file-deliveries/${res.body.id}`);
@@ -672,7 +672,7 @@ describe("the sweeper and file deliveries", () => {
     expect(rung).toContain(lost.id);
     const recovered = (await api("GET", `/v1/admin/subscribers/${subscriberId}/archive-targets`)).body.data[0];
     const [recorded] = (await api("GET", `${targetsOf(subscriberId)}/${recovered.id}/deliveries`)).body.data;
-    expect(recorded).toMatchObject({ archive_id: left.id, status: "ready" });
+    expect(recorded).toMatchObject({ archive_id: left.id, status: "pending" });
     expect(rung).toContain(recorded.id);
     expect((await row(lost.id)).swept_at).not.toBeNull();
 
