@@ -3,6 +3,7 @@
 // Never part of `npm test`. See bench/ARCHIVE.md.
 //
 //   node bench/archive.mjs                      # 1,000,000 events, csv and json
+//   ARCHIVE_FORMATS=tsv,csv node bench/archive.mjs
 //   ARCHIVE_EVENTS=100000 node bench/archive.mjs
 //   ARCHIVE_FORMATS=csv ARCHIVE_VERIFY=1 node bench/archive.mjs   # also checks the zip with `unzip -t`
 //   ARCHIVE_BUILD_ONLY=1 node bench/archive.mjs --child csv         # the build alone (for --cpu-prof)
@@ -35,7 +36,8 @@ async function loadArchiveCode() {
     stdin: {
       contents: [
         'export { advanceBuild } from "./src/archive/builder.ts";',
-        'export { CsvRows, pathsOf } from "./src/archive/csv.ts";',
+        'export { CSV_DIALECT, CsvRows, pathsOf } from "./src/archive/csv.ts";',
+        'export { TSV_DIALECT } from "./src/archive/tsv.ts";',
         'export { DEFLATE_LEVEL, deflateSegment } from "./src/archive/zlib.ts";',
       ].join("\n"),
       resolveDir: ROOT,
@@ -334,11 +336,12 @@ async function child(format) {
 
 /** The archive's file content, produced chunk by chunk exactly as the build encodes it. */
 function* content(code, format, pool, columns) {
-  const rows = format === "csv" ? new code.CsvRows(columns) : null;
-  let chunk = format === "csv" ? rows.header() : "[";
+  const dialect = { csv: code.CSV_DIALECT, tsv: code.TSV_DIALECT }[format];
+  const rows = dialect ? new code.CsvRows(columns, { dialect }) : null;
+  let chunk = rows ? rows.header() : "[";
   for (let i = 0; i < EVENTS; i++) {
     const { body } = eventAt(pool, i);
-    chunk += format === "csv" ? rows.row(JSON.parse(body)) : `${i ? ",\n" : "\n"}${body}`;
+    chunk += rows ? rows.row(JSON.parse(body)) : `${i ? ",\n" : "\n"}${body}`;
     if (chunk.length >= CHUNK) {
       yield Buffer.from(chunk);
       chunk = "";

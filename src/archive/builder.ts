@@ -1,7 +1,7 @@
 import type { ArchiveFormat } from "../domain/archive-settings";
 import { type OutputState, PART_BYTES, PartBuffer } from "./output";
 import { chunkNames, type ScratchStore } from "./record-log";
-import { type ArchivedEvent, ArchiveWriter, type ManifestMeta, type WriterState } from "./writer";
+import { type ArchivedEvent, ArchiveWriter, isDelimited, type ManifestMeta, type WriterState } from "./writer";
 
 /** Keyset position in a type's events: the last (received_at, event_id) written. */
 export interface Cursor {
@@ -22,7 +22,7 @@ export interface BuildSource {
   /** The next event type after `after` (alphabetical) that may have events in the period. */
   nextType(after: string | null): Promise<string | null>;
   page(type: string, after: Cursor | null, limit: number): Promise<EventPage>;
-  /** The union of the shapes of a type's events (csv.ts pathsOf): the CSV file's columns, before CsvRows bounds them. */
+  /** The union of the shapes of a type's events (csv.ts pathsOf): the CSV or TSV file's columns, before CsvRows bounds them. */
   columns(type: string): Promise<string[]>;
   /** Subrequests made beyond one per call above (large bodies read from R2), counted against the budget. */
   readonly extraCalls?: number;
@@ -79,7 +79,7 @@ export interface BuildContext {
   source: BuildSource;
   target: ZipTarget;
   store: ScratchStore;
-  /** CSV: prefix formula-like cells with `'` (default true); a resumed build keeps the value it started with. */
+  /** CSV and TSV: prefix formula-like cells with `'` (default true); a resumed build keeps the value it started with. */
   csvEscapeFormulas?: boolean;
   pageSize?: number;
   partSize?: number;
@@ -139,7 +139,7 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
     calls += 1;
     // A checkpoint saved before the columns moved out of it still has them.
     const inline = (saved?.writer as { columns?: string[] | null } | undefined)?.columns;
-    if (!stored && !inline) throw new Error("the checkpoint's CSV columns are missing");
+    if (!stored && !inline) throw new Error(`the checkpoint's ${ctx.format.toUpperCase()} columns are missing`);
     writer.resumeColumns(stored ? (JSON.parse(decoder.decode(stored)) as string[]) : inline!);
   }
   const at = {
@@ -176,7 +176,7 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
           calls += 1;
           // A type with nothing in the period gets no file at all.
           if (page.events.length || page.more) {
-            const columns = ctx.format === "csv" ? await ctx.source.columns(type) : [];
+            const columns = isDelimited(ctx.format) ? await ctx.source.columns(type) : [];
             calls += 1;
             writer.beginType(type, columns);
             at.open = true;

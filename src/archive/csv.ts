@@ -14,6 +14,8 @@
  * back. The walk that decides this (`walk`) is the one pathsOf, flatten and CsvRows all follow, so they agree.
  */
 
+import { joinPath, type PathLimits, type PathVisitor as Visitor, walkPaths } from "../lib/dotted-paths";
+
 export const MAX_DEPTH = 32;
 export const MAX_PATH_LENGTH = 256;
 export const MAX_COLUMNS = 1000;
@@ -24,56 +26,12 @@ export const OVERFLOW_COLUMN = "_overflow";
 
 export type Visit = (path: string, cell: string) => void;
 
-/** What the bounded walk reports, one key at a time: the visitor keeps the path if it needs one. */
-interface Visitor {
-  /** Into, and out of, a non-empty object under `key`. */
-  enter(key: string): void;
-  leave(): void;
-  /** A value with a column of its own: a scalar, an array or an empty object (a value of its own, not a missing one). */
-  leaf(key: string, value: unknown): void;
-  /** A part with no column of its own (too deep, too long a path, past the event's paths): kept whole, not walked. */
-  rest(key: string, value: unknown): void;
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false;
-  return true;
-}
+const CSV_PATHS: PathLimits = { depth: MAX_DEPTH, pathLength: MAX_PATH_LENGTH, leaves: MAX_EVENT_PATHS };
 
 /** Recursion at most MAX_DEPTH deep, whatever the event's own depth. */
 function walk(event: unknown, visitor: Visitor): void {
-  if (isObject(event)) walkObject(event, visitor, 1, 0, { leaves: 0 });
+  walkPaths(event, visitor, CSV_PATHS);
 }
-
-function walkObject(
-  object: Record<string, unknown>,
-  visitor: Visitor,
-  depth: number,
-  prefixLength: number,
-  budget: { leaves: number },
-): void {
-  for (const key in object) {
-    const value = object[key];
-    const pathLength = prefixLength ? prefixLength + 1 + key.length : key.length;
-    if (budget.leaves >= MAX_EVENT_PATHS || pathLength > MAX_PATH_LENGTH) {
-      visitor.rest(key, value);
-    } else if (!isObject(value) || isEmpty(value)) {
-      budget.leaves += 1;
-      visitor.leaf(key, value);
-    } else if (depth >= MAX_DEPTH) {
-      visitor.rest(key, value);
-    } else {
-      visitor.enter(key);
-      walkObject(value, visitor, depth + 1, pathLength, budget);
-      visitor.leave();
-    }
-  }
-}
-
-const joinPath = (prefix: string, key: string) => (prefix ? `${prefix}.${key}` : key);
 
 /**
  * The columns an event fills, in order: what routing stores as its shape. OVERFLOW_COLUMN comes last when part of the
@@ -238,10 +196,23 @@ export function csvField(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export function csvLine(fields: readonly string[]): string {
+/** How a delimited file spells its fields and lines: the rest (header, rows, overflow, formulas) is CsvRows's. */
+export interface Dialect {
+  separator: string;
+  lineEnd: string;
+  field(value: string): string;
+}
+
+export const CSV_DIALECT: Dialect = { separator: ",", lineEnd: "\r\n", field: csvField };
+
+export function delimitedLine(fields: readonly string[], dialect: Dialect): string {
   let line = "";
-  for (let i = 0; i < fields.length; i++) line += (i ? "," : "") + csvField(fields[i]);
-  return `${line}\r\n`;
+  for (let i = 0; i < fields.length; i++) line += (i ? dialect.separator : "") + dialect.field(fields[i]);
+  return line + dialect.lineEnd;
+}
+
+export function csvLine(fields: readonly string[]): string {
+  return delimitedLine(fields, CSV_DIALECT);
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -257,6 +228,8 @@ export function defuseFormula(text: string): string {
 export interface CsvOptions {
   /** Prefix formula-like cells and headers with `'` (default true). */
   escapeFormulas?: boolean;
+  /** CSV_DIALECT unless given (tsv.ts has TSV_DIALECT). */
+  dialect?: Dialect;
 }
 
 interface ColumnNode {
@@ -276,6 +249,7 @@ export class CsvRows implements Visitor {
   readonly overflowColumn: string | null;
   dropped = 0;
   private readonly escapeFormulas: boolean;
+  private readonly dialect: Dialect;
   private readonly overflowIndex: number;
   private readonly index = new Map<string, number>();
   private readonly root: ColumnNode = { column: -1, children: new Map() };
@@ -287,6 +261,7 @@ export class CsvRows implements Visitor {
   constructor(columns: readonly string[], options: CsvOptions = {}) {
     this.columns = fileColumns(columns);
     this.escapeFormulas = options.escapeFormulas ?? true;
+    this.dialect = options.dialect ?? CSV_DIALECT;
     this.overflowIndex = this.columns.indexOf(OVERFLOW_COLUMN);
     this.overflowColumn = this.overflowIndex >= 0 ? OVERFLOW_COLUMN : null;
     for (const [i, column] of this.columns.entries()) {
@@ -306,7 +281,7 @@ export class CsvRows implements Visitor {
   }
 
   header(): string {
-    return csvLine(this.escapeFormulas ? this.columns.map(defuseFormula) : this.columns);
+    return delimitedLine(this.escapeFormulas ? this.columns.map(defuseFormula) : this.columns, this.dialect);
   }
 
   row(event: unknown): string {
@@ -318,11 +293,11 @@ export class CsvRows implements Visitor {
     walk(event, this);
     const rest = this.overflow.json();
     if (rest !== null) {
-      if (this.overflowIndex >= 0) this.cells[this.overflowIndex] = csvField(rest);
+      if (this.overflowIndex >= 0) this.cells[this.overflowIndex] = this.dialect.field(rest);
       else this.dropped += this.overflow.entries;
     }
     // Holes join as empty cells.
-    return `${this.cells.join(",")}\r\n`;
+    return this.cells.join(this.dialect.separator) + this.dialect.lineEnd;
   }
 
   enter(key: string): void {
@@ -354,6 +329,6 @@ export class CsvRows implements Visitor {
 
   private cell(value: unknown): string {
     const text = cellText(value);
-    return csvField(this.escapeFormulas && typeof value !== "number" ? defuseFormula(text) : text);
+    return this.dialect.field(this.escapeFormulas && typeof value !== "number" ? defuseFormula(text) : text);
   }
 }

@@ -2,7 +2,12 @@ import type { ArchiveFormat } from "../domain/archive-settings";
 
 export const MANIFEST_NAME = "manifest.json";
 
-const EXTENSIONS: Record<Exclude<ArchiveFormat, "files">, string> = { json: "json", ndjson: "ndjson", csv: "csv" };
+const EXTENSIONS: Record<Exclude<ArchiveFormat, "files">, string> = {
+  json: "json",
+  ndjson: "ndjson",
+  csv: "csv",
+  tsv: "tsv",
+};
 const utf8 = new TextEncoder();
 
 /**

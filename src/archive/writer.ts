@@ -1,7 +1,8 @@
 import type { ArchiveFormat } from "../domain/archive-settings";
-import { CsvRows } from "./csv";
+import { CSV_DIALECT, CsvRows, type Dialect } from "./csv";
 import { dataFileName, eventFileName, MANIFEST_NAME } from "./names";
 import { type FileRecord, RecordLog, type RecordLogState, type ScratchStore } from "./record-log";
+import { TSV_DIALECT } from "./tsv";
 import { endOfCentralDirectory } from "./zip-format";
 import { type ByteSink, ZipStream, type ZipStreamState } from "./zip-stream";
 
@@ -23,8 +24,14 @@ export interface ManifestMeta {
   to: string;
 }
 
+/** The formats written as a header of columns and a row per event, by CsvRows in their own dialect. */
+export type DelimitedFormat = "csv" | "tsv";
+const DIALECTS: Record<DelimitedFormat, Dialect> = { csv: CSV_DIALECT, tsv: TSV_DIALECT };
+
+export const isDelimited = (format: ArchiveFormat): format is DelimitedFormat => format in DIALECTS;
+
 export interface WriterOptions {
-  /** CSV: formula-like cells get a leading `'` (see csv.ts). */
+  /** CSV and TSV: formula-like cells get a leading `'` (see csv.ts). */
   escapeFormulas: boolean;
 }
 
@@ -47,11 +54,12 @@ export interface WriterState {
  * - json: `{type}.json`, a JSON array, one event per line: "[\n{…},\n{…}\n]\n"
  * - ndjson: `{type}.ndjson`, one event per line
  * - csv: `{type}.csv`, see csv.ts
+ * - tsv: `{type}.tsv`, the same columns and cells as csv, see tsv.ts
  * - files: `{type}/{evt_id}.json`, the event alone
  *
  * Only types with events in the period get a file: an empty period is a zip holding manifest.json alone.
  *
- * The columns of an open CSV file are not part of the saved state (they can be a thousand long paths): the builder
+ * The columns of an open CSV or TSV file are not part of the saved state (they can be a thousand long paths): the builder
  * keeps them beside the checkpoint and hands them back with `resumeColumns`.
  */
 export class ArchiveWriter {
@@ -88,38 +96,39 @@ export class ArchiveWriter {
     this.state = rest;
   }
 
-  /** A CSV file was open at the checkpoint: its rows cannot be written before its columns are given back. */
+  /** A CSV or TSV file was open at the checkpoint: its rows cannot be written before its columns are given back. */
   get awaitsColumns(): boolean {
-    return this.format === "csv" && this.state.type !== null && this.rows === null;
+    return isDelimited(this.format) && this.state.type !== null && this.rows === null;
   }
 
-  /** The columns of the open CSV file, to keep beside a checkpoint; null when none is open. */
+  /** The columns of the open CSV or TSV file, to keep beside a checkpoint; null when none is open. */
   get openColumns(): readonly string[] | null {
     return this.rows?.columns ?? null;
   }
 
   resumeColumns(columns: readonly string[]): void {
-    this.rows = new CsvRows(columns, { escapeFormulas: this.options.escapeFormulas });
+    const dialect = isDelimited(this.format) ? DIALECTS[this.format] : CSV_DIALECT;
+    this.rows = new CsvRows(columns, { escapeFormulas: this.options.escapeFormulas, dialect });
   }
 
   get events(): number {
     return this.state.events;
   }
 
-  /** CSV cells whose path was missing from the header (expected 0). */
+  /** CSV or TSV cells whose path was missing from the header (expected 0). */
   get droppedCells(): number {
     this.collectDropped();
     return this.state.droppedCells;
   }
 
-  /** Starts the file of a type; `columns` is the union of its events' shapes (CSV only), bounded by CsvRows. */
+  /** Starts the file of a type; `columns` is the union of its events' shapes (CSV and TSV only), bounded by CsvRows. */
   beginType(type: string, columns: readonly string[] = []): void {
     this.state.type = type;
     this.state.fileEvents = 0;
     if (this.format === "files") return;
     this.zip.open(dataFileName(this.format, type));
     if (this.format === "json") this.zip.writeText("[");
-    if (this.format === "csv") {
+    if (isDelimited(this.format)) {
       this.resumeColumns(columns);
       this.zip.writeText(this.rows!.header());
     }
@@ -139,6 +148,7 @@ export class ArchiveWriter {
         this.zip.writeText("\n");
         return;
       case "csv":
+      case "tsv":
         this.zip.writeText(this.rows!.row(JSON.parse(event.body)));
         return;
       case "files":
@@ -150,7 +160,7 @@ export class ArchiveWriter {
 
   endType(): void {
     if (this.format === "json") this.zip.writeText(this.state.fileEvents ? "\n]\n" : "]\n");
-    if (this.format === "csv") {
+    if (isDelimited(this.format)) {
       this.log.add({ ...this.zip.close(), events: this.state.fileEvents, overflow_column: this.rows!.overflowColumn });
     } else if (this.format !== "files") {
       this.log.add({ ...this.zip.close(), events: this.state.fileEvents });
@@ -172,7 +182,7 @@ export class ArchiveWriter {
       from: meta.from,
       to: meta.to,
       events: this.state.events,
-      ...(meta.format === "csv" ? { csv_escape_formulas: this.options.escapeFormulas } : {}),
+      ...(isDelimited(meta.format) ? { csv_escape_formulas: this.options.escapeFormulas } : {}),
     };
     this.zip.open(MANIFEST_NAME);
     this.zip.writeText(`${JSON.stringify(head).slice(0, -1)},"files":[`);
@@ -182,7 +192,7 @@ export class ArchiveWriter {
   addManifestFiles(records: readonly FileRecord[]): void {
     for (const record of records) {
       const { name, events, sha256, overflow_column } = record;
-      // A CSV file names its overflow column (null when every part of every event has a column of its own).
+      // A CSV or TSV file names its overflow column (null when every part of every event has a column of its own).
       const item = JSON.stringify({
         name,
         events,

@@ -6,7 +6,7 @@ import { HttpUrl } from "./http-fields";
 export const ArchiveSchedule = z.enum(["daily", "weekly", "off"]);
 export type ArchiveSchedule = z.infer<typeof ArchiveSchedule>;
 
-export const ArchiveFormat = z.enum(["json", "ndjson", "csv", "files"]);
+export const ArchiveFormat = z.enum(["json", "ndjson", "csv", "tsv", "files"]);
 export type ArchiveFormat = z.infer<typeof ArchiveFormat>;
 
 export const DEFAULT_RETENTION_DAYS = 90;
@@ -19,7 +19,7 @@ export const ArchiveSettings = z.object({
   retention_days: z.number().int().min(1).max(3650).default(DEFAULT_RETENTION_DAYS),
   csv_escape_formulas: z.boolean().default(true).openapi({
     description:
-      "csv: a cell or header starting with = + - @ tab or CR gets a leading ' (spreadsheet formula injection)",
+      "csv and tsv: a cell or header starting with = + - @ tab or CR gets a leading ' (spreadsheet formula injection)",
   }),
 });
 export type ArchiveSettings = z.infer<typeof ArchiveSettings>;

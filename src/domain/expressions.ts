@@ -161,11 +161,13 @@ export async function checkExpressionRuns(
   path: string,
   text: string | null | undefined,
   kind: "value" | "output" = "value",
+  /** What the expression sees: the sample event, or its shape after the step's preset. */
+  sample: unknown = SAMPLE_EVENT,
 ): Promise<FieldError | null> {
   const compileError = checkExpression(path, text);
   if (compileError || text == null) return compileError;
   try {
-    const output = await run(compile(text), SAMPLE_EVENT, { remote_id: null });
+    const output = await run(compile(text), sample, { remote_id: null });
     if (kind === "output" && output !== undefined) outputJson(output);
     return null;
   } catch (error) {

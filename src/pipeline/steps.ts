@@ -3,6 +3,7 @@ import type { SubscriptionRow } from "../db/subscriptions";
 import type { CloudEvent } from "../domain/cloudevent";
 import { evaluateJson, expressionError } from "../domain/expressions";
 import { matchesType, passesFilter } from "../domain/matching";
+import { applyPreset, PresetLimitError, presetBody } from "../domain/presets";
 
 export interface DeliveryContext {
   event: CloudEvent;
@@ -19,7 +20,10 @@ export function boundedError(text: string): string {
   return text.length > LAST_ERROR_CHARS ? `${text.slice(0, LAST_ERROR_CHARS)}… (cut)` : text;
 }
 
-/** The body a step sends: its transform's output (`$remote_id` bound for identity steps), else the CloudEvent. */
+/**
+ * The body a step sends: its preset's shape of the event (the CloudEvent unless it names one), through its transform
+ * when it has one (`$remote_id` bound for identity steps).
+ */
 export async function buildStepPayload(
   subscription: SubscriptionRow,
   stepIndex: number,
@@ -27,9 +31,11 @@ export async function buildStepPayload(
   remoteId: string | null = null,
 ): Promise<string> {
   const step = subscription.steps[stepIndex];
-  if (!step?.transform) return JSON.stringify(event);
+  const preset = step?.preset ?? "cloudevent";
+  if (!step?.transform) return presetBody(preset, event);
   const key = `${subscription.id}:${subscription.version}:step${stepIndex}`;
-  const output = await evaluateJson(key, step.transform, event, { remote_id: remoteId });
+  const input = applyPreset(preset, event);
+  const output = await evaluateJson(key, step.transform, input, { remote_id: remoteId });
   if (output === undefined) throw new Error("the transform produced no output");
   return output;
 }
@@ -87,7 +93,11 @@ export async function newStepDelivery(
       status: "dead",
       payload: null,
       next_attempt_at: null,
-      last_error: boundedError(`transform failed: ${expressionError(error)}`),
+      last_error: boundedError(
+        error instanceof PresetLimitError
+          ? `preset failed: ${error.message}`
+          : `transform failed: ${expressionError(error)}`,
+      ),
     };
   }
 }

@@ -10,8 +10,9 @@ import {
   type SubscriptionRow,
   updateSubscription,
 } from "../db/subscriptions";
-import { checkExpressionRuns } from "../domain/expressions";
+import { checkExpressionRuns, SAMPLE_EVENT } from "../domain/expressions";
 import { Id } from "../domain/ids";
+import { applyPreset } from "../domain/presets";
 import { Step } from "../domain/step";
 import { SubscriptionFields, SubscriptionInput } from "../domain/subscription";
 import { newId } from "../lib/ids";
@@ -82,7 +83,13 @@ async function validateSubscription(
   const checked = await Promise.all([
     checkExpressionRuns("/filter", fields.filter),
     ...fields.steps.flatMap((step, i) => [
-      checkExpressionRuns(`/steps/${i}/transform`, step.transform, "output"),
+      // A transform after a preset sees the preset's shape of the event, so that is what it is tried on.
+      checkExpressionRuns(
+        `/steps/${i}/transform`,
+        step.transform,
+        "output",
+        step.preset ? applyPreset(step.preset, SAMPLE_EVENT) : SAMPLE_EVENT,
+      ),
       checkExpressionRuns(`/steps/${i}/identity/local_id`, step.identity?.local_id),
       checkExpressionRuns(`/steps/${i}/identity/remote_id`, step.identity?.remote_id),
     ]),

@@ -332,6 +332,65 @@ describe("CSV archives of events a publisher shaped", () => {
   });
 });
 
+/** A TSV file as the UBX toolkit's importers read it: lines on \n, fields on tab, then \\ \t \n \r unescaped. */
+function tsvRecords(bytes: Uint8Array) {
+  const escapes: Record<string, string> = { t: "\t", n: "\n", r: "\r", "\\": "\\" };
+  const unescapeField = (field: string) => field.replace(/\\(.)/g, (_, next: string) => escapes[next]);
+  const [header, ...rows] = text(bytes)
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((line) => line.split("\t").map(unescapeField));
+  return { header, rows: rows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i]]))) };
+}
+
+describe("TSV archives", () => {
+  it("builds {type}.tsv for a subscriber: the CSV header, rows tab-separated, tabs and newlines escaped", async () => {
+    const t = await archiveTenant({ format: "tsv" });
+    // A UBX-style event (code, channel, identifiers, attributes), with a note typed across a tab and two lines.
+    const note = "Called back\tre: renewal\r\nsecond line \\ 📞 שלום";
+    await t.publish([
+      {
+        type: "ubx.interaction",
+        id: "ubx-1",
+        data: {
+          code: "ibmcontactCallCompleted",
+          channel: "phone",
+          identifiers: [{ name: "email", value: "ana@example.com" }],
+          attributes: { note, duration: 95, opted_in: false, agent: null, formula: "=1+1" },
+        },
+      },
+      event(2),
+    ]);
+    const { archive, files, manifest } = await builtToday(t.subscriber.id);
+    expect(archive.events).toBe(2);
+    expect(manifest).toMatchObject({ format: "tsv", csv_escape_formulas: true });
+    expect(manifest.files.map((file: { name: string }) => file.name).sort()).toEqual([
+      "ubx.interaction.tsv",
+      "user.updated.tsv",
+    ]);
+    const raw = text(files["ubx.interaction.tsv"]);
+    expect(raw.split("\n")).toHaveLength(3);
+    expect(raw).not.toContain("\r");
+    const { header, rows } = tsvRecords(files["ubx.interaction.tsv"]);
+    expect(header).toEqual(
+      expect.arrayContaining(["id", "type", "time", "data.code", "data.identifiers", "data.attributes.note"]),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      "data.code": "ibmcontactCallCompleted",
+      "data.attributes.note": note,
+      "data.attributes.duration": "95",
+      "data.attributes.opted_in": "false",
+      "data.attributes.agent": "",
+      "data.attributes.formula": "'=1+1",
+    });
+    expect(JSON.parse(rows[0]["data.identifiers"])).toEqual([{ name: "email", value: "ana@example.com" }]);
+    const users = tsvRecords(files["user.updated.tsv"]);
+    expect(users.rows.map((row) => row["data.title"])).toEqual(['Course 2, "intro"\nline two']);
+    expect(users.rows[0]["data.who"]).toBe("Zoë 日本");
+  });
+});
+
 describe("an archive build waits for routing", () => {
   /** An event stored but not routed yet, as ingest leaves it until the route consumer gets to it. */
   async function unroutedEvent(sourceId: string) {
