@@ -1,4 +1,5 @@
 import { eventFileName } from "../archive/eventfile-name";
+import { archiveLink, linkTtlOf } from "../archive/links";
 import { TOKEN_REQUEST_TIMEOUT_MS } from "../auth/oauth2";
 import { sha256Hex } from "../auth/secrets";
 import type { ArchiveTargetRow } from "../db/archive-targets";
@@ -17,6 +18,7 @@ import {
   recordFileAttempts,
 } from "../db/file-delivery-batch";
 import { LEASED, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { getSubscriber } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { runStage, type Stage } from "../engine/stage";
@@ -25,6 +27,7 @@ import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
 import { type Ring, ringFileDeliveries } from "../queues/ring";
+import { archiveEmail, type EmailBody, testEmail } from "../transfer/email";
 import { type OutgoingFile, TransferError, type TransferLimits } from "../transfer/types";
 import { openTarget } from "./archive-target-input";
 import { transferFile } from "./file-transfer";
@@ -114,6 +117,41 @@ interface Item {
   archive: ArchiveRow | null;
   /** This attempt's number: the row's attempts once claimed. */
   attempt: number;
+  /** The claim's clock: an emailed link's lifetime counts from it. */
+  claimedAt: number;
+}
+
+/**
+ * An email target's message about the file: for an archive, a link signed for the subscriber's link TTL (as the
+ * archive-ready POST has it) with the archive's facts; for a test file, a short note saying it is a test.
+ */
+async function emailAbout(env: Env, item: Item, file: OutgoingFile, subject: string | undefined): Promise<EmailBody> {
+  const subscriber = await getSubscriber(env.DB, item.target.subscriber_id);
+  const subscriberName = subscriber?.name ?? item.target.subscriber_id;
+  const { archive } = item;
+  if (!archive) {
+    return testEmail({
+      subscriberName,
+      targetName: item.target.name,
+      targetId: item.target.id,
+      deliveryId: item.delivery.id,
+      requestedAt: new Date(item.delivery.created_at).toISOString(),
+      subject,
+    });
+  }
+  const link = await archiveLink(env, archive, linkTtlOf(subscriber), { now: item.claimedAt });
+  return archiveEmail({
+    subscriberName,
+    archiveName: item.delivery.file_name,
+    periodStart: archive.period_start,
+    periodEnd: `${archive.period_end} (${archive.timezone})`,
+    events: archive.events ?? 0,
+    bytes: file.size,
+    sha256: file.sha256 ?? "",
+    url: link.url,
+    expiresAt: new Date(link.expires_at).toISOString(),
+    subject,
+  });
 }
 
 interface Outcome {
@@ -184,7 +222,7 @@ function fileStage(
         queued.set(row.target_id, ahead + 1);
         claims.push({ id, n: row.attempts, lease_until: now + (ahead + 1) * budget + LEASE_SLACK_MS });
         const archive = row.archive_id === null ? null : batch.archives.get(row.archive_id)!;
-        candidates.push({ delivery: row, target: target!, archive, attempt: row.attempts + 1 });
+        candidates.push({ delivery: row, target: target!, archive, attempt: row.attempts + 1, claimedAt: now });
       }
       const won = await claimFileDeliveries(env.DB, claims, abandons, now);
       for (const { id, error } of abandons) {
@@ -214,8 +252,12 @@ function fileStage(
         const file = item.archive
           ? await archiveFile(env, item.archive, item.delivery.file_name)
           : await testFile(item.delivery, item.target);
-        const sent = await transferFile(env, item.target.id, target, file, limitsOf(item.target));
-        result = { statusCode: sent.statusCode, error: null, remote: sent.remote, bytes: file.size };
+        const sent = await transferFile(env, item.target.id, target, file, limitsOf(item.target), (subject) =>
+          emailAbout(env, item, file, subject),
+        );
+        // An email carries the link, not the file: no bytes of it went anywhere.
+        const bytes = target.type === "email" ? null : file.size;
+        result = { statusCode: sent.statusCode, error: null, remote: sent.remote, bytes };
       } catch (error) {
         // What the other side did, or a setting that can never work; anything else is the engine's `failed`.
         if (!(error instanceof RelayError)) throw error;

@@ -1,7 +1,8 @@
 import { applyAuth, forgetCredentials } from "../auth/outbound";
-import type { ArchiveTargetInput, S3TargetInput, SftpTargetInput } from "../domain/archive-target";
+import type { ArchiveTargetInput, EmailTargetInput, S3TargetInput, SftpTargetInput } from "../domain/archive-target";
 import type { Auth } from "../domain/auth";
 import { assertSendable, outboundHostProblem } from "../lib/url-policy";
+import { type EmailBody, type EmailTransport, sendEmail } from "../transfer/email";
 import { httpsPut, type PutCredentials } from "../transfer/https-put";
 import { type S3Target, s3Upload } from "../transfer/s3";
 import { parseSftpUrl, type SftpTarget, sftpUpload } from "../transfer/sftp";
@@ -68,12 +69,53 @@ function sftpTarget(env: Env, target: SftpTargetInput): SftpTarget {
   return { ...login, privateKey: target.private_key ?? null, hostKey: target.host_key };
 }
 
+/**
+ * Both optional, so neither is in the generated Env: `SMTP_URL` is a secret that `[secrets] required` must not list
+ * (deploy refuses to run without a required one), and `EMAIL` a `send_email` binding an operator adds to wrangler.toml.
+ */
+type MailEnv = Env & { SMTP_URL?: string; EMAIL?: SendEmail };
+
+/**
+ * The binding when there is one (the issue's order), else SMTP_URL. No URL policy check on the SMTP host: SMTP_URL is
+ * the operator's configuration, like the D1 and R2 bindings, never a subscriber's input, and its credentials go only
+ * to the host it names.
+ */
+function mailTransport(env: MailEnv): EmailTransport {
+  if (env.EMAIL) return { binding: env.EMAIL };
+  const smtpUrl = env.SMTP_URL?.trim();
+  if (smtpUrl) return { smtpUrl };
+  throw new TransferError("no mail transport configured (set SMTP_URL or bind EMAIL)", false);
+}
+
+/**
+ * The archive's signed link and its facts to the target's addresses, never the file. `compose` writes the message
+ * (signing a link for an archive); it runs only once a transport is known, so a relay without one signs nothing.
+ */
+async function mailFile(
+  env: MailEnv,
+  target: EmailTargetInput,
+  compose: (subject: string | undefined) => Promise<EmailBody>,
+  limits: TransferLimits,
+): Promise<Transferred> {
+  const transport = mailTransport(env);
+  const from = env.EMAIL_FROM?.trim();
+  if (!from) throw new TransferError("EMAIL_FROM is empty: set the address archive emails are sent from", false);
+  const body = await compose(target.subject);
+  await sendEmail(transport, { from, to: target.to, ...body }, limits);
+  return { remote: `mailto:${target.to.join(",")}`, statusCode: null };
+}
+
+/**
+ * Sends `file` to `target`. An email target sends the message `compose` writes about the file instead (see mailFile);
+ * the other types never call it.
+ */
 export async function transferFile(
   env: Env,
   targetId: string,
   target: ArchiveTargetInput,
   file: OutgoingFile,
   limits: TransferLimits,
+  compose: (subject: string | undefined) => Promise<EmailBody>,
 ): Promise<Transferred> {
   switch (target.type) {
     case "https_put": {
@@ -89,7 +131,6 @@ export async function transferFile(
       return { remote: done.path, statusCode: null };
     }
     case "email":
-      // Email sends the archive's signed link and its facts, not the file: the stage has to hand it those first.
-      throw new TransferError("the email transfer is not available in this build", false);
+      return mailFile(env, target, compose, limits);
   }
 }

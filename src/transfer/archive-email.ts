@@ -17,11 +17,19 @@ export interface ArchiveEmailInfo {
   expiresAt: string;
   /** The test message `POST …/archive-targets/{id}/test` sends. */
   test?: boolean;
+  /** The target's own subject line, in place of the default. */
+  subject?: string;
 }
 
-export function archiveEmail(info: ArchiveEmailInfo): { subject: string; text: string; html: string } {
+export interface EmailBody {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function archiveEmail(info: ArchiveEmailInfo): EmailBody {
   const subject = oneLine(
-    `${info.test ? "[Test] " : ""}Events archive for ${info.subscriberName}: ${info.periodStart} to ${info.periodEnd}`,
+    `${info.test ? "[Test] " : ""}${info.subject ?? `Events archive for ${info.subscriberName}: ${info.periodStart} to ${info.periodEnd}`}`,
   );
   const intro = info.test
     ? "This is a test message: the email archive target is set up and mail reaches you. The link below downloads a small test file."
@@ -68,6 +76,38 @@ ${rows}
 <p>Or copy this link: <code>${escapeHtml(info.url)}</code></p>
 <p>The file is not attached. The link works until ${escapeHtml(info.expiresAt)}; compare the download's SHA-256 with the one above.</p>
 <p>-- Syndic</p>
+</body></html>
+`;
+  return { subject, text, html };
+}
+
+export interface TestEmailInfo {
+  subscriberName: string;
+  targetName: string;
+  targetId: string;
+  deliveryId: string;
+  requestedAt: string;
+  /** The target's own subject line, marked as a test. */
+  subject?: string;
+}
+
+/**
+ * What `POST …/archive-targets/{id}/test` sends to an email target: that mail reaches the recipients, and what an
+ * archive's message will bring. It has no link: links open archives, and a test has none to open.
+ */
+export function testEmail(info: TestEmailInfo): EmailBody {
+  const subject = oneLine(`[Test] ${info.subject ?? `Events archives for ${info.subscriberName}`}`);
+  const paragraphs = [
+    `Hello ${info.subscriberName},`,
+    `This is a test message from Syndic, sent to the email archive target "${info.targetName}" (${info.targetId}) to check that mail sent there reaches you. There is nothing to download.`,
+    "When an archive of your events is ready, a message like this one brings its download link (the file is never attached), with its period, event count, size, SHA-256 and when the link expires.",
+    `File delivery: ${info.deliveryId}. Requested at: ${info.requestedAt}.`,
+    "-- Syndic",
+  ];
+  const text = `${paragraphs.join("\n\n")}\n`;
+  const html = `<!doctype html>
+<html><body>
+${paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join("\n")}
 </body></html>
 `;
   return { subject, text, html };

@@ -3,7 +3,7 @@ import { smtpSend } from "./smtp";
 import { type MailAddress, parseMailAddress, parseSmtpUrl } from "./smtp-url";
 import { TransferError, type TransferLimits } from "./types";
 
-export { archiveEmail } from "./archive-email";
+export { archiveEmail, type EmailBody, testEmail } from "./archive-email";
 
 export interface EmailMessage {
   /** `addr@host` or `Name <addr@host>`. */

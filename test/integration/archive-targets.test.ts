@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { jwtVerify } from "jose";
 import { describe, expect, inject, it } from "vitest";
@@ -8,9 +8,22 @@ import entry from "../../src/index";
 import { deadLetter } from "../../src/jobs/dead-letters";
 import { deliverFiles, sendArchiveToTargets } from "../../src/pipeline/file-deliver";
 import { sweepDue } from "../../src/pipeline/sweep";
-import { api, eventually, type RecordedRequest, sinkConfigure, sinkRequests, sinkUrl, unique } from "../helpers/api";
+import {
+  ADMIN_TOKEN,
+  api,
+  BASE,
+  call,
+  eventually,
+  type RecordedRequest,
+  sinkConfigure,
+  sinkRequests,
+  sinkUrl,
+  unique,
+} from "../helpers/api";
+import { sha256Hex } from "../helpers/archive";
+import type { ReceivedMail } from "../helpers/global-smtp";
 import { oauth1Signature } from "../helpers/oauth1";
-import { storeArchive } from "../helpers/ready-archive";
+import { bytesOf, storeArchive } from "../helpers/ready-archive";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -680,5 +693,182 @@ describe("the sweeper and file deliveries", () => {
     const again = recordingEnv();
     await sweepDue(again.env, Date.now() + 2000, { graceMs: 0 });
     expect(again.sent.flatMap((message) => message.body.ids)).not.toContain(lost.id);
+  });
+});
+
+const smtp = inject("smtp");
+const fetchWorker = entry as Required<Pick<ExportedHandler<Env>, "fetch">>;
+const LINK_TTL_S = 3600;
+
+/** recordingEnv with a mail transport (or anything else) bound as well. */
+function mailingEnv(extra: Record<string, unknown>) {
+  const recording = recordingEnv();
+  return { ...recording, env: { ...recording.env, ...extra } as Env };
+}
+
+/** A subscriber with one email target to fresh addresses. */
+async function emailTarget(fields: Record<string, unknown> = {}) {
+  const subscriber = await api("POST", "/v1/admin/subscribers", {
+    name: "Acme Learning",
+    timezone: "UTC",
+    archive: { link_ttl: LINK_TTL_S },
+  });
+  expect(subscriber.status).toBe(201);
+  const to = [`${unique("ops")}@acme.example`, `${unique("data")}@acme.example`];
+  const target = await createTarget(subscriber.body.id, {
+    type: "email",
+    name: "Acme archive mail",
+    to,
+    retry: FAST_RETRY,
+    ...fields,
+  });
+  return { subscriberId: subscriber.body.id as string, target, to };
+}
+
+/** A ready archive with an email target, its delivery recorded but not yet attempted. */
+async function emailedArchive(fields: Record<string, unknown> = {}) {
+  const { subscriberId, target, to } = await emailTarget(fields);
+  const archive = await storeArchive(subscriberId, { period_start: "2026-11-16", period_end: "2026-11-22" });
+  const [id] = await sendArchiveToTargets(recordingEnv().env, archive.id);
+  return { subscriberId, target, to, archive, id };
+}
+
+async function mailboxFor(address: string): Promise<ReceivedMail[]> {
+  const all = await (await fetch(`${smtp.mailbox}/messages`)).json<ReceivedMail[]>();
+  return all.filter((mail) => mail.envelope.to.includes(address));
+}
+
+const mailsTo = (address: string) =>
+  eventually(async () => {
+    const mails = await mailboxFor(address);
+    return mails.length ? mails : null;
+  }, 10_000);
+
+describe("email targets through the stage", () => {
+  it("emails the archive's link and facts to the target's addresses; the link downloads the same zip", async () => {
+    const { archive, id, to } = await emailedArchive({ subject: "Acme weekly events" });
+    const recording = mailingEnv({ SMTP_URL: smtp.authUrl });
+    const claimedAt = Date.now();
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("sent");
+    expect(await row(id)).toMatchObject({
+      status: "sent",
+      attempts: 1,
+      remote: `mailto:${to.join(",")}`,
+      // The link went, not the file.
+      bytes: null,
+      last_error: null,
+    });
+    expect((await row(id)).remote).not.toContain(smtp.password);
+
+    const mails = await mailsTo(to[0]);
+    expect(mails).toHaveLength(1);
+    const [mail] = mails;
+    expect(mail.envelope).toEqual({ from: "syndic@localhost", to });
+    expect(mail.user).toBe(smtp.user);
+    expect(mail.subject).toBe("Acme weekly events");
+    for (const body of [mail.text, mail.html]) {
+      expect(body).toContain("2026-11-16_2026-11-22.zip");
+      expect(body).toContain("2026-11-16 to 2026-11-22 (UTC)");
+      expect(body).toContain(archive.zip.length.toLocaleString("en-US"));
+      expect(body).toContain(archive.sha256);
+    }
+    expect(mail.text).toMatch(/Events:\s+1\r?\n/);
+
+    const link = mail.text.split(/\r?\n/).find((line) => line.includes("/v1/links/"));
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:8787\/v1\/links\/[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The expiry stated is the subscriber's link TTL from the attempt.
+    const expires = /Link expires:\s+(\S+)/.exec(mail.text)![1];
+    expect(Date.parse(expires) - claimedAt).toBeGreaterThan((LINK_TTL_S - 5) * 1000);
+    expect(Date.parse(expires) - claimedAt).toBeLessThan((LINK_TTL_S + 5) * 1000);
+
+    const download = await call("GET", new URL(link!).pathname, undefined, "");
+    expect(download.status).toBe(200);
+    expect(await sha256Hex(await bytesOf(download))).toBe(archive.sha256);
+  });
+
+  it("the test endpoint sends a short test email saying so, with no link", async () => {
+    const { subscriberId, target, to } = await emailTarget({ enabled: false });
+    const recording = mailingEnv({ SMTP_URL: smtp.plainUrl });
+    const ctx = createExecutionContext();
+    const res = await fetchWorker.fetch(
+      new Request(`${BASE}${targetsOf(subscriberId)}/${target.id}/test`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
+      recording.env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(202);
+    const { id } = await res.json<{ id: string }>();
+    expect(recording.sent.map((message) => message.body)).toEqual([{ kind: "file_deliveries", ids: [id] }]);
+
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("sent");
+    const [mail] = await mailsTo(to[1]);
+    expect(mail.envelope.to).toEqual(to);
+    expect(mail.subject).toBe("[Test] Events archives for Acme Learning");
+    expect(mail.text).toContain("This is a test message from Syndic");
+    expect(mail.text).toContain(target.id);
+    expect(mail.text).toContain(id);
+    expect(mail.text).not.toContain("/v1/links/");
+    expect(mail.html).toContain("test message");
+    expect(await row(id)).toMatchObject({ status: "sent", test: 1, remote: `mailto:${to.join(",")}` });
+  });
+
+  it("goes through the send_email binding when one is bound", async () => {
+    const { id, to } = await emailedArchive();
+    const handed: Array<Record<string, unknown>> = [];
+    const binding = {
+      async send(message: Record<string, unknown>) {
+        handed.push(message);
+        return { messageId: "<binding@acme.example>" };
+      },
+    };
+    // The binding wins over SMTP_URL: nothing reaches the SMTP server.
+    const recording = mailingEnv({ EMAIL: binding, SMTP_URL: smtp.authUrl });
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("sent");
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toMatchObject({ from: { name: "Syndic", email: "syndic@localhost" }, to });
+    expect(String(handed[0].text)).toContain("/v1/links/");
+    expect(await mailboxFor(to[0])).toEqual([]);
+  });
+
+  it("a refused SMTP password is dead at once, naming the step and not the password", async () => {
+    const { id, to } = await emailedArchive();
+    const host = new URL(smtp.authUrl.replace("smtp:", "http:")).host;
+    const recording = mailingEnv({ SMTP_URL: `smtp://${smtp.user}:wrong-s3cret@${host}` });
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("dead");
+    const delivery = await row(id);
+    expect(delivery).toMatchObject({ status: "dead", attempts: 1 });
+    expect(delivery.last_error).toMatch(/login/i);
+    expect(delivery.last_error).toContain("535");
+    expect(delivery.last_error).not.toContain("wrong-s3cret");
+    expect(recording.sent).toEqual([]);
+    expect(await mailboxFor(to[0])).toEqual([]);
+  });
+
+  it("a mail server that is down is tried again on the target's schedule", async () => {
+    const { id } = await emailedArchive();
+    const recording = mailingEnv({ SMTP_URL: smtp.closedUrl });
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("retrying");
+    const delivery = await row(id);
+    expect(delivery).toMatchObject({ status: "retrying", attempts: 1, last_status_code: null });
+    expect(delivery.last_error).toMatch(/connect/i);
+    expect(recording.sent).toHaveLength(1);
+    expect(recording.sent[0].body).toEqual({ kind: "file_deliveries", ids: [id] });
+    expect(recording.sent[0].delaySeconds).toBeGreaterThanOrEqual(4);
+    expect(recording.sent[0].delaySeconds).toBeLessThanOrEqual(6);
+  });
+
+  it("with no mail transport configured the delivery is dead, saying what to set", async () => {
+    const { id } = await emailedArchive();
+    const recording = recordingEnv();
+    expect((await deliverFiles(recording.env, [id])).get(id)).toBe("dead");
+    expect(await row(id)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      last_error: "no mail transport configured (set SMTP_URL or bind EMAIL)",
+    });
+    expect(recording.sent).toEqual([]);
   });
 });
