@@ -223,8 +223,10 @@ export const SftpTargetInput = z
   .superRefine((target, ctx) => {
     timeoutsInOrder(target, ctx);
     let urlPassword: string | null = null;
+    let urlUnreadable = false;
     if (target.url !== undefined) {
       const parts = readSftpUrl(target.url);
+      urlUnreadable = typeof parts === "string";
       if (typeof parts === "string") ctx.addIssue({ code: "custom", path: ["url"], message: parts });
       else urlPassword = parts.password;
       for (const field of SFTP_FIELDS) {
@@ -242,7 +244,8 @@ export const SftpTargetInput = z
       ctx.addIssue({ code: "custom", path: ["password"], message: "the url carries a password already" });
     }
     const passwords = Number(urlPassword !== null || target.password !== undefined);
-    if (passwords + Number(target.private_key !== undefined) !== 1) {
+    // An unreadable url is its own error: whether it carries a password is unknown, so say nothing more about it.
+    if (!urlUnreadable && passwords + Number(target.private_key !== undefined) !== 1) {
       ctx.addIssue({
         code: "custom",
         path: [passwords ? "private_key" : "password"],

@@ -72,6 +72,13 @@ describe("archive target inputs", () => {
     expect(redactSftpUrl("sftp://u@host.example/in")).toBe("sftp://u@host.example/in");
   });
 
+  it("an unreadable sftp url is one error on /url, not also a missing password", () => {
+    const result = ArchiveTargetInput.safeParse({ type: "sftp", url: "sftp://u:p%zz@host/x", host_key: HOST_KEY });
+    expect(result.success).toBe(false);
+    const issues = result.error!.issues.map((issue) => [issue.path.join("/"), issue.message]);
+    expect(issues).toEqual([["url", "has a malformed percent-encoding in the password"]]);
+  });
+
   it("takes only an ssh-ed25519 host key whose blob holds a 32-byte key", () => {
     expect(hostKeyProblem(HOST_KEY)).toBeNull();
     expect(hostKeyProblem(`${HOST_KEY} root@sftp`)).toBeNull();
