@@ -1,14 +1,6 @@
 import type { AnnouncementRow } from "./announcements";
 import { type ArchiveRow, archiveFromStored, type StoredArchive } from "./archives";
-import {
-  abandonStatements,
-  claimUnderLease,
-  LEASED,
-  type LeaseAbandon,
-  type LeaseClaim,
-  type LeaseRecord,
-  recordUnderLease,
-} from "./lost-work";
+import { LEASED, type LeaseRecord, recordUnderLease } from "./lost-work";
 import { type StoredSubscriber, type SubscriberRow, subscriberFromStored } from "./subscribers";
 import { IDS } from "./util";
 
@@ -41,23 +33,6 @@ export async function readAnnouncementBatch(db: D1Database, archiveIds: readonly
     archives: new Map((archives.results as StoredArchive[]).map((row) => [row.id, archiveFromStored(row)])),
     subscribers: new Map((subscribers.results as StoredSubscriber[]).map((row) => [row.id, subscriberFromStored(row)])),
   };
-}
-
-/** An announcement that can no longer be sent (archive deleted, notify_url removed or refused), and why. */
-export type AnnouncementAbandon = LeaseAbandon;
-
-/**
- * Takes the next attempt of every claim (guarded by its attempt count, so a duplicate message sends nothing) and ends
- * the abandoned ones as `dead` in the same transaction. Returns the ids won.
- */
-export function claimAnnouncements(
-  db: D1Database,
-  claims: readonly LeaseClaim[],
-  abandons: readonly AnnouncementAbandon[],
-  now: number,
-): Promise<Set<string>> {
-  const leased = LEASED.announcements;
-  return claimUnderLease(db, leased, claims, abandonStatements(db, leased, abandons, now), now);
 }
 
 /** What one attempt comes to, as the record writes it. */

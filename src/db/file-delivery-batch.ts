@@ -1,15 +1,7 @@
 import { type ArchiveTargetRow, archiveTargetFromStored, type StoredArchiveTarget } from "./archive-targets";
 import { type ArchiveRow, archiveFromStored, type StoredArchive } from "./archives";
 import type { FileDeliveryRow } from "./file-deliveries";
-import {
-  abandonStatements,
-  claimUnderLease,
-  LEASED,
-  type LeaseAbandon,
-  type LeaseClaim,
-  type LeaseRecord,
-  recordUnderLease,
-} from "./lost-work";
+import { LEASED, type LeaseRecord, recordUnderLease } from "./lost-work";
 import { IDS } from "./util";
 
 /**
@@ -41,23 +33,6 @@ export async function readFileDeliveryBatch(db: D1Database, ids: readonly string
     targets: new Map((targets.results as StoredArchiveTarget[]).map((row) => [row.id, archiveTargetFromStored(row)])),
     archives: new Map((archives.results as StoredArchive[]).map((row) => [row.id, archiveFromStored(row)])),
   };
-}
-
-/** A delivery that can no longer be sent (target deleted or disabled, archive gone), and why. */
-export type FileDeliveryAbandon = LeaseAbandon;
-
-/**
- * Takes the next attempt of every claim (guarded by its attempt count, so a duplicate message sends nothing) and ends
- * the abandoned ones as `dead` in the same transaction. Returns the ids won.
- */
-export function claimFileDeliveries(
-  db: D1Database,
-  claims: readonly LeaseClaim[],
-  abandons: readonly FileDeliveryAbandon[],
-  now: number,
-): Promise<Set<string>> {
-  const leased = LEASED.fileDeliveries;
-  return claimUnderLease(db, leased, claims, abandonStatements(db, leased, abandons, now), now);
 }
 
 /** What one attempt comes to, as the record writes it. */

@@ -200,3 +200,17 @@ export async function recordUnderLease<R extends LeaseRecord>(
     .bind(JSON.stringify(records))
     .run();
 }
+
+/**
+ * The claim of a batch that also ends, in the same transaction, the rows that can no longer be sent (`dead` with the
+ * reason): what every engine stage's claim does, whichever table it leases.
+ */
+export function claimOrAbandon(
+  db: D1Database,
+  leased: Leased,
+  claims: readonly LeaseClaim[],
+  abandons: readonly LeaseAbandon[],
+  now: number,
+): Promise<Set<string>> {
+  return claimUnderLease(db, leased, claims, abandonStatements(db, leased, abandons, now), now);
+}

@@ -2,16 +2,10 @@ import { eventFileName } from "../archive/eventfile-name";
 import { archiveLink, linkTtlOf } from "../archive/links";
 import { subscriberSecret, unseal } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
-import {
-  type AnnouncementAbandon,
-  type AnnouncementRecord,
-  claimAnnouncements,
-  readAnnouncementBatch,
-  recordAnnouncements,
-} from "../db/announcement-batch";
+import { type AnnouncementRecord, readAnnouncementBatch, recordAnnouncements } from "../db/announcement-batch";
 import { insertAnnouncement, unannouncedArchives } from "../db/announcements";
 import { type ArchiveRow, getArchive } from "../db/archives";
-import { LEASED, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
@@ -127,7 +121,7 @@ function announceStage(
       const now = clock ?? started;
       const batch = await readAnnouncementBatch(env.DB, ids);
       const claims: LeaseClaim[] = [];
-      const abandons: AnnouncementAbandon[] = [];
+      const abandons: LeaseAbandon[] = [];
       const candidates: Item[] = [];
       for (const id of ids) {
         const row = batch.announcements.get(id);
@@ -156,7 +150,7 @@ function announceStage(
         claims.push({ id, n: row.attempts, lease_until: now + TIMEOUT_MS + LEASE_SLACK_MS });
         candidates.push({ archive, subscriber, url, attempt: row.attempts + 1, claimedAt: now });
       }
-      const won = await claimAnnouncements(env.DB, claims, abandons, now);
+      const won = await claimOrAbandon(env.DB, LEASED.announcements, claims, abandons, now);
       for (const { id, error } of abandons) {
         outcomes.set(id, "dead");
         log(id, "dead", { error });

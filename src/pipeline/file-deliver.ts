@@ -11,13 +11,8 @@ import {
   insertArchiveFileDeliveries,
   insertTestFileDelivery,
 } from "../db/file-deliveries";
-import {
-  claimFileDeliveries,
-  type FileDeliveryAbandon,
-  readFileDeliveryBatch,
-  recordFileAttempts,
-} from "../db/file-delivery-batch";
-import { LEASED, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { readFileDeliveryBatch, recordFileAttempts } from "../db/file-delivery-batch";
+import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
 import { getSubscriber } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
@@ -191,7 +186,7 @@ function fileStage(
       const now = clock ?? started;
       const batch = await readFileDeliveryBatch(env.DB, ids);
       const claims: LeaseClaim[] = [];
-      const abandons: FileDeliveryAbandon[] = [];
+      const abandons: LeaseAbandon[] = [];
       const candidates: Item[] = [];
       const deferred: string[] = [];
       const queued = new Map<string, number>();
@@ -224,7 +219,7 @@ function fileStage(
         const archive = row.archive_id === null ? null : batch.archives.get(row.archive_id)!;
         candidates.push({ delivery: row, target: target!, archive, attempt: row.attempts + 1, claimedAt: now });
       }
-      const won = await claimFileDeliveries(env.DB, claims, abandons, now);
+      const won = await claimOrAbandon(env.DB, LEASED.fileDeliveries, claims, abandons, now);
       for (const { id, error } of abandons) {
         outcomes.set(id, "dead");
         log(id, "dead", { error });
