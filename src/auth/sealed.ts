@@ -32,6 +32,11 @@ export const destinationSecret = (id: string, field: "auth" | "signing_secret"):
 export const sourceSecrets = (id: string): Binding => ({ table: "sources", id, field: "secrets" });
 export const subscriberSecret = (id: string): Binding => ({ table: "subscribers", id, field: "signing_secret" });
 export const archiveTargetSecrets = (id: string): Binding => ({ table: "archive_targets", id, field: "secrets" });
+export const archiveTargetCallbackToken = (id: string): Binding => ({
+  table: "archive_targets",
+  id,
+  field: "callback_token",
+});
 export const syncSecret = (id: string): Binding => ({ table: "syncs", id, field: "auth" });
 export const tokenSecret = (cacheKey: string): Binding => ({ table: "oauth_tokens", id: cacheKey, field: "token" });
 

@@ -17,6 +17,10 @@ export interface ArchiveTargetRow {
   retry: RetryPolicy;
   connect_timeout_ms: number;
   transfer_timeout_ms: number;
+  /** An s3 target with an import trigger: sha256 of its callback token, which finds the target. */
+  callback_token_hash: string | null;
+  /** The callback token itself, sealed to this row (auth/sealed.ts archiveTargetCallbackToken): it goes in triggers. */
+  callback_token_enc: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -81,6 +85,15 @@ export async function updateArchiveTarget(
   fields: Partial<Omit<ArchiveTargetRow, "id" | "subscriber_id" | "type" | "created_at">>,
 ): Promise<void> {
   await updateById(db, "archive_targets", id, toStored(fields)).run();
+}
+
+/** The target a callback token (by its sha256) belongs to. */
+export async function archiveTargetByCallbackToken(db: D1Database, hash: string): Promise<ArchiveTargetRow | null> {
+  const row = await db
+    .prepare("SELECT * FROM archive_targets WHERE callback_token_hash = ?")
+    .bind(hash)
+    .first<StoredArchiveTarget>();
+  return row && archiveTargetFromStored(row);
 }
 
 export async function deleteArchiveTarget(db: D1Database, id: string): Promise<boolean> {

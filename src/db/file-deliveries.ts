@@ -22,7 +22,10 @@ export interface FileDeliveryRow {
   bytes: number | null;
   /** Where the file was written: the URL, the object key, the remote path. */
   remote: string | null;
+  /** The import job the trigger started (s3 with `then`), which its callback names. */
   job_id: string | null;
+  /** While `sent` with an import triggered: when it turns `unconfirmed` if no callback came. */
+  callback_due_at: number | null;
   created_at: number;
   updated_at: number;
   sent_at: number | null;
@@ -121,7 +124,7 @@ export async function requeueFileDelivery(db: D1Database, id: string, now: numbe
   const result = await db
     .prepare(
       `UPDATE file_deliveries SET status = 'pending', next_attempt_at = ?1, swept_at = NULL, lease_until = NULL,
-         budget_start = attempts, updated_at = ?1
+         callback_due_at = NULL, budget_start = attempts, updated_at = ?1
        WHERE id = ?2 AND status IN ('retrying', 'sent', 'dead', 'confirmed', 'unconfirmed', 'failed')
          AND (lease_until IS NULL OR lease_until <= ?1)`,
     )
@@ -146,4 +149,69 @@ export async function markFileDeliveriesDead(
     )
     .bind(reason, now, JSON.stringify(ids))
     .run();
+}
+
+/** The delivery an import callback is about: the target's latest one whose trigger started `jobId`. */
+export function fileDeliveryOfJob(db: D1Database, targetId: string, jobId: string): Promise<FileDeliveryRow | null> {
+  return db
+    .prepare("SELECT * FROM file_deliveries WHERE target_id = ? AND job_id = ? ORDER BY id DESC LIMIT 1")
+    .bind(targetId, jobId)
+    .first<FileDeliveryRow>();
+}
+
+/** Deliveries waiting for their import's outcome: `sent` with a trigger answered, or `unconfirmed` past its wait. */
+const AWAITING_CALLBACK = "status IN ('sent', 'unconfirmed') AND job_id = ?2";
+
+/** The import reported success: `confirmed`. False when the delivery no longer waits for this job. */
+export async function confirmImport(db: D1Database, id: string, jobId: string, now: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE file_deliveries SET status = 'confirmed', callback_due_at = NULL, last_error = NULL, updated_at = ?3
+       WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
+    )
+    .bind(id, jobId, now)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+/**
+ * The import reported failure: `retrying` at `nextAttemptAt` (the trigger goes again on the target's policy), or
+ * `failed` for good when the budget is spent. False when the delivery no longer waits for this job.
+ */
+export async function failImport(
+  db: D1Database,
+  id: string,
+  jobId: string,
+  outcome: { status: "retrying" | "failed"; next_attempt_at: number | null; error: string },
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE file_deliveries SET status = ?3, next_attempt_at = ?4, last_error = ?5, callback_due_at = NULL,
+         swept_at = NULL, updated_at = ?6
+       WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
+    )
+    .bind(id, jobId, outcome.status, outcome.next_attempt_at, outcome.error, now)
+    .run();
+  return (result.meta.changes ?? 0) > 0;
+}
+
+export type OverdueImport = Pick<FileDeliveryRow, "id" | "target_id" | "subscriber_id" | "job_id" | "file_name">;
+
+/**
+ * Deliveries whose import callback is overdue turn `unconfirmed`, up to `limit` at a time, and come back for the
+ * heartbeat. A callback that arrives later still confirms or fails them.
+ */
+export async function markOverdueImports(db: D1Database, now: number, limit: number): Promise<OverdueImport[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE file_deliveries SET status = 'unconfirmed', updated_at = ?1,
+         last_error = 'no import callback came by ' || strftime('%Y-%m-%dT%H:%M:%SZ', callback_due_at / 1000, 'unixepoch')
+       WHERE id IN (SELECT id FROM file_deliveries WHERE status = 'sent' AND callback_due_at IS NOT NULL
+                      AND callback_due_at <= ?1 ORDER BY callback_due_at LIMIT ?2)
+       RETURNING id, target_id, subscriber_id, job_id, file_name`,
+    )
+    .bind(now, limit)
+    .all<OverdueImport>();
+  return results;
 }

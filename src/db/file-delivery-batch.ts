@@ -41,12 +41,15 @@ export interface FileAttemptRecord extends LeaseRecord {
   bytes: number | null;
   /** Where the file was written. */
   remote: string | null;
+  /** The import job a trigger started, and when its callback is overdue. */
+  job_id: string | null;
+  callback_due_at: number | null;
 }
 
 /**
- * Every attempt's outcome in one statement, each guarded by its attempt number. `remote` and `bytes` keep what an
- * earlier attempt wrote when this one has none.
+ * Every attempt's outcome in one statement, each guarded by its attempt number. `remote`, `bytes` and the import's
+ * `job_id` keep what an earlier attempt wrote when this one has none (a requeue clears `callback_due_at`).
  */
 export function recordFileAttempts(db: D1Database, records: readonly FileAttemptRecord[]): Promise<void> {
-  return recordUnderLease(db, LEASED.fileDeliveries, records, ["bytes", "remote"]);
+  return recordUnderLease(db, LEASED.fileDeliveries, records, ["bytes", "remote", "job_id", "callback_due_at"]);
 }

@@ -8,6 +8,7 @@ export const SEALED_COLUMNS = [
   { table: "sources", column: "secrets_enc", field: "secrets" },
   { table: "subscribers", column: "signing_secret_enc", field: "signing_secret" },
   { table: "archive_targets", column: "secrets_enc", field: "secrets" },
+  { table: "archive_targets", column: "callback_token_enc", field: "callback_token" },
   // A sync's credentials sit inside its config JSON.
   { table: "syncs", column: "config", path: "$.auth_enc", field: "auth" },
 ] as const;

@@ -96,6 +96,14 @@ export const HttpsPutTargetInput = z
   .openapi("HttpsPutTargetInput");
 export type HttpsPutTargetInput = z.infer<typeof HttpsPutTargetInput>;
 
+/** Where an import trigger's answer names its job, when `job_id` is not given (AlumnIQ's `{"jobId": …}`). */
+export const DEFAULT_JOB_ID = "jobId";
+
+/** Credentials a platform wants in the trigger's body rather than a header: sealed, never read back. */
+const TriggerSecrets = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "must be a name such as apiKey"), z.string().max(4096))
+  .refine((secrets) => Object.keys(secrets).length <= 20, "at most 20 secrets");
+
 /** Once the file is in the bucket: the platform's import webhook, answered with a job id its callback names later. */
 export const ImportTrigger = z
   .object({
@@ -103,8 +111,18 @@ export const ImportTrigger = z
     method: z.enum(["POST", "PUT"]).default("POST"),
     auth: Auth.default({ type: "none" }),
     headers: Headers,
-    body: Expression.optional().openapi({ description: "JSONata over $filename, $url (a signed link), $callback_url" }),
-    job_id: Expression.optional().openapi({ description: "JSONata over the trigger's response body" }),
+    body: Expression.optional().openapi({
+      description:
+        "JSONata over $filename, $key (the object key), $url (a signed link), $callback_url and $secrets; " +
+        'default {"filename": $filename, "url": $url, "callback_url": $callback_url}',
+    }),
+    job_id: Expression.default(DEFAULT_JOB_ID).openapi({
+      description: "JSONata over the trigger's response body (JSON, or the text); default jobId",
+    }),
+    secrets: TriggerSecrets.optional().openapi({
+      description:
+        'Write-only values the body names as $secrets.<name>, e.g. {"apiKey": "…"} for a platform that wants its key in the body',
+    }),
     callback_timeout_s: z
       .number()
       .int()
@@ -325,10 +343,13 @@ export function storedTarget(input: ArchiveTargetInput): StoredTarget {
     }
     case "s3": {
       const { secret_access_key, then, ...config } = specific(input);
+      if (!then) return { config, secrets: { secret_access_key } };
+      const { secrets: thenSecrets, ...trigger } = then;
+      const named = thenSecrets ? { secrets: Object.fromEntries(Object.keys(thenSecrets).map((k) => [k, "***"])) } : {};
       return {
         // biome-ignore lint/suspicious/noThenProperty: CONTRACT §3 names the import trigger `then`; it is never a function, so nothing awaits it
-        config: { ...config, ...(then ? { then: { ...then, auth: publicAuth(then.auth) } } : {}) },
-        secrets: { secret_access_key, ...(then ? { then_auth: then.auth } : {}) },
+        config: { ...config, then: { ...trigger, auth: publicAuth(then.auth), ...named } },
+        secrets: { secret_access_key, then_auth: then.auth, ...(thenSecrets ? { then_secrets: thenSecrets } : {}) },
       };
     }
     case "sftp": {
@@ -356,10 +377,17 @@ export function targetInput(
 ): Record<string, unknown> {
   const { login: _login, ...rest } = config;
   const joined: Record<string, unknown> = { ...rest, ...common };
-  const { then_auth, ...others } = secrets;
+  const { then_auth, then_secrets, ...others } = secrets;
   Object.assign(joined, others);
-  // biome-ignore lint/suspicious/noThenProperty: CONTRACT §3 names the import trigger `then`; it is never a function, so nothing awaits it
-  if (then_auth !== undefined && isObject(joined.then)) joined.then = { ...joined.then, auth: then_auth };
+  if (isObject(joined.then)) {
+    const { secrets: _named, ...trigger } = joined.then;
+    // biome-ignore lint/suspicious/noThenProperty: CONTRACT §3 names the import trigger `then`; it is never a function, so nothing awaits it
+    joined.then = {
+      ...trigger,
+      ...(then_auth !== undefined ? { auth: then_auth } : {}),
+      ...(then_secrets !== undefined ? { secrets: then_secrets } : {}),
+    };
+  }
   return joined;
 }
 
@@ -376,7 +404,11 @@ export function credentialFields(type: ArchiveTargetType, config: Record<string,
     case "https_put":
       return hasAuth(config.auth) ? ["/auth"] : [];
     case "s3":
-      return ["/secret_access_key", ...(isObject(config.then) && hasAuth(config.then.auth) ? ["/then/auth"] : [])];
+      return [
+        "/secret_access_key",
+        ...(isObject(config.then) && hasAuth(config.then.auth) ? ["/then/auth"] : []),
+        ...(isObject(config.then) && isObject(config.then.secrets) ? ["/then/secrets"] : []),
+      ];
     case "sftp":
       if (config.login === "private_key") return ["/private_key"];
       return typeof config.url === "string" && config.url.includes(":***@") ? ["/url"] : ["/password"];

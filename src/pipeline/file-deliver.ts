@@ -25,7 +25,9 @@ import { type Ring, ringFileDeliveries } from "../queues/ring";
 import { archiveEmail, type EmailBody, testEmail } from "../transfer/email";
 import { type OutgoingFile, TransferError, type TransferLimits } from "../transfer/types";
 import { openTarget } from "./archive-target-input";
-import { transferFile } from "./file-transfer";
+import { type Transferred, transferFile } from "./file-transfer";
+import { callbackUrlOf, sweepOverdueImports } from "./import-callback";
+import { type ImportVars, triggerImport } from "./import-trigger";
 
 /**
  * File deliveries: an archive's zip (or a target's test file) sent to one archive target, retried per the target's
@@ -149,11 +151,28 @@ async function emailAbout(env: Env, item: Item, file: OutgoingFile, subject: str
   });
 }
 
+/** What an s3 target's import trigger sees: the file, its key, a link signed for the subscriber's TTL, the callback. */
+async function importVars(
+  env: Env,
+  target: ArchiveTargetRow,
+  archive: ArchiveRow,
+  filename: string,
+  key: string,
+  now: number,
+): Promise<ImportVars> {
+  const subscriber = await getSubscriber(env.DB, target.subscriber_id);
+  const link = await archiveLink(env, archive, linkTtlOf(subscriber), { now });
+  return { filename, key, url: link.url, callback_url: await callbackUrlOf(env, target) };
+}
+
 interface Outcome {
   statusCode: number | null;
   error: string | null;
   remote: string | null;
   bytes: number | null;
+  /** The import job a trigger started, and how long its callback may take. */
+  jobId: string | null;
+  callbackTimeoutS: number | null;
   durationMs: number;
   decision: AttemptDecision;
   finishedAt: number;
@@ -240,28 +259,46 @@ function fileStage(
 
     async act(item) {
       const started = Date.now();
-      let result: Omit<Outcome, "decision" | "finishedAt" | "durationMs">;
+      let result: Omit<Outcome, "decision" | "finishedAt" | "durationMs" | "callbackTimeoutS">;
       let failure: { retryable: boolean; retryAfter: number | null } | null = null;
+      // Set once the file is written: an import trigger that fails after it still records where the file is.
+      let sent: Transferred | null = null;
+      let callbackTimeoutS: number | null = null;
       try {
         const target = await openTarget(env, item.target);
         const file = item.archive
           ? await archiveFile(env, item.archive, item.delivery.file_name)
           : await testFile(item.delivery, item.target);
-        const sent = await transferFile(env, item.target.id, target, file, limitsOf(item.target), (subject) =>
+        sent = await transferFile(env, item.target.id, target, file, limitsOf(item.target), (subject) =>
           emailAbout(env, item, file, subject),
         );
         // An email carries the link, not the file: no bytes of it went anywhere.
         const bytes = target.type === "email" ? null : file.size;
-        result = { statusCode: sent.statusCode, error: null, remote: sent.remote, bytes };
+        let jobId: string | null = null;
+        // A test file is only uploaded: importing it would load a text file into the platform.
+        if (target.type === "s3" && target.then && item.archive) {
+          const triggered = await triggerImport(
+            env,
+            item.target.id,
+            target.then,
+            await importVars(env, item.target, item.archive, file.name, sent.remote, item.claimedAt),
+            limitsOf(item.target),
+          );
+          sent = { ...sent, statusCode: triggered.statusCode };
+          jobId = triggered.jobId;
+          callbackTimeoutS = target.then.callback_timeout_s;
+        }
+        result = { statusCode: sent.statusCode, error: null, remote: sent.remote, bytes, jobId };
       } catch (error) {
         // What the other side did, or a setting that can never work; anything else is the engine's `failed`.
         if (!(error instanceof RelayError)) throw error;
         failure = { retryable: error.retryable, retryAfter: error.retryAfter };
         const statusCode = error instanceof TransferError ? error.statusCode : null;
-        result = { statusCode, error: error.message, remote: null, bytes: null };
+        result = { statusCode, error: error.message, remote: sent?.remote ?? null, bytes: null, jobId: null };
       }
       return {
         ...result,
+        callbackTimeoutS,
         durationMs: Date.now() - started,
         decision: decideFileAttempt(failure, attemptInBudget(item), item.target.retry),
         finishedAt: Date.now(),
@@ -274,6 +311,8 @@ function fileStage(
         error: `internal error: ${String(error)}`,
         remote: null,
         bytes: null,
+        jobId: null,
+        callbackTimeoutS: null,
         durationMs: 0,
         decision: decideFileAttempt({ retryable: true, retryAfter: null }, attemptInBudget(item), item.target.retry),
         finishedAt: Date.now(),
@@ -295,6 +334,9 @@ function fileStage(
           error: outcome.error,
           bytes: outcome.bytes,
           remote: outcome.remote,
+          job_id: outcome.jobId,
+          callback_due_at:
+            outcome.callbackTimeoutS !== null ? outcome.finishedAt + outcome.callbackTimeoutS * 1000 : null,
           at: outcome.finishedAt,
         })),
       );
@@ -306,6 +348,7 @@ function fileStage(
           attempt: item.attempt,
           status_code: outcome.statusCode,
           bytes: outcome.bytes,
+          ...(outcome.jobId !== null ? { job_id: outcome.jobId } : {}),
           duration_ms: outcome.durationMs,
           ...(outcome.error ? { error: outcome.error } : {}),
           ...(outcome.decision.delaySeconds !== null ? { retry_in_s: outcome.decision.delaySeconds } : {}),
@@ -376,13 +419,14 @@ export async function sendTestFile(env: Env, target: ArchiveTargetRow, now = Dat
 
 /**
  * For the sweeper: file deliveries due whose queue message was lost, and ready archives whose deliveries were never
- * recorded (the build job stopped in between), are handed to the queue again. Marked swept only once the doorbell is
+ * recorded (the build job stopped in between), are handed to the queue again; imports whose callback is overdue turn
+ * `unconfirmed`. Marked swept only once the doorbell is
  * in the queue: a failed send leaves them for the next sweep.
  */
 export async function sweepFileDeliveries(
   env: Env,
   window: { dueBefore: number; sweptBefore: number; now: number; limit: number },
-): Promise<{ requeued: number; recovered: number }> {
+): Promise<{ requeued: number; recovered: number; unconfirmed: number }> {
   const lost = await lostWork(env.DB, LEASED.fileDeliveries, window);
   await ringFileDeliveries(
     env,
@@ -405,8 +449,15 @@ export async function sweepFileDeliveries(
     recovered.map((id) => ({ id })),
   );
   await markWorkSwept(env.DB, LEASED.fileDeliveries, recovered, window.now);
-  if (lost.length || recovered.length) {
-    logStep({ stage: "file_deliver", outcome: "swept", requeued: lost.length, recovered: recovered.length });
+  const unconfirmed = await sweepOverdueImports(env, window.now);
+  if (lost.length || recovered.length || unconfirmed) {
+    logStep({
+      stage: "file_deliver",
+      outcome: "swept",
+      requeued: lost.length,
+      recovered: recovered.length,
+      unconfirmed,
+    });
   }
-  return { requeued: lost.length, recovered: recovered.length };
+  return { requeued: lost.length, recovered: recovered.length, unconfirmed };
 }

@@ -146,6 +146,21 @@ export function threw(error: unknown): Pushed {
   };
 }
 
+/**
+ * `once()`, and when it is answered 401 and `auth` can be renewed (an OAuth 2 token the other side stopped
+ * accepting), once more with freshly fetched credentials, within the same attempt.
+ */
+export async function renewingOn401(once: () => Promise<Pushed>, auth: Auth, context: AuthContext): Promise<Pushed> {
+  const first = await once();
+  if (first.statusCode !== 401 || !(await forgetCredentials(auth, context))) return first;
+  const second = await once();
+  return {
+    ...second,
+    error: second.statusCode === 401 ? "HTTP 401, again with freshly fetched credentials" : second.error,
+    durationMs: first.durationMs + second.durationMs,
+  };
+}
+
 export interface PushInput {
   deliveryId: string;
   eventId: string;
@@ -169,14 +184,7 @@ export async function push(env: Env, input: PushInput): Promise<Pushed> {
         destination.timeout_ms,
         input.bodyLimit,
       );
-    const first = await once();
-    if (first.statusCode !== 401 || !(await forgetCredentials(credentials.auth, context))) return first;
-    const second = await once();
-    return {
-      ...second,
-      error: second.statusCode === 401 ? "HTTP 401, again with freshly fetched credentials" : second.error,
-      durationMs: first.durationMs + second.durationMs,
-    };
+    return await renewingOn401(once, credentials.auth, context);
   } catch (error) {
     // A URL the policy refuses, credentials that will not open or a token that cannot be had: nothing was sent.
     if (!(error instanceof RelayError)) throw error;

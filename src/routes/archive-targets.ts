@@ -35,6 +35,7 @@ import { iso } from "../lib/time";
 import { assertTargetUrls, outboundHostProblem } from "../lib/url-policy";
 import { savedInput, sealTargetSecrets } from "../pipeline/archive-target-input";
 import { sendTestFile } from "../pipeline/file-deliver";
+import { newCallbackCredentials } from "../pipeline/import-callback";
 import { ringFileDeliveries } from "../queues/ring";
 import { FileDelivery, presentFileDelivery } from "./file-delivery-presenter";
 import { spec } from "./openapi";
@@ -141,6 +142,8 @@ function checkTarget(env: Env, input: ArchiveTargetInput): void {
       return;
   }
 }
+
+const hasImportTrigger = (input: ArchiveTargetInput) => input.type === "s3" && input.then !== undefined;
 
 /** A URL-form sftp target given a URL with a password counts as new credentials too. */
 function sftpGivesCredentials(patch: Record<string, unknown>): boolean {
@@ -262,17 +265,20 @@ export const archiveTargets: Router = newRouter()
       checkTarget(c.env, input);
       const now = Date.now();
       const id = newId("atg", now);
+      const callback = hasImportTrigger(input) ? await newCallbackCredentials(c.env, id) : null;
       const row: ArchiveTargetRow = {
         id,
         subscriber_id,
         type: input.type,
         ...rowFields(input),
         secrets_enc: await sealTargetSecrets(c.env, id, storedTarget(input).secrets),
+        callback_token_hash: callback?.callback_token_hash ?? null,
+        callback_token_enc: callback?.callback_token_enc ?? null,
         created_at: now,
         updated_at: now,
       };
       await insertArchiveTarget(c.env.DB, row);
-      return c.json(present(row), 201);
+      return c.json({ ...present(row), ...(callback ? { callback_url: callback.url } : {}) }, 201);
     },
   )
   .openapi(
@@ -329,14 +335,24 @@ export const archiveTargets: Router = newRouter()
       checkTarget(c.env, input);
       const moved = credentialsMoved(before, input, patch);
       if (moved.length) throw invalid(moved);
+      // A trigger added to a target that never had one gets its callback URL, shown in this answer only; one that had
+      // one keeps it, so jobs already started can still report.
+      const callback =
+        hasImportTrigger(input) && existing.callback_token_hash === null
+          ? await newCallbackCredentials(c.env, id)
+          : null;
       await updateArchiveTarget(c.env.DB, id, {
         ...rowFields(input),
         secrets_enc: await sealTargetSecrets(c.env, id, storedTarget(input).secrets),
+        ...(callback
+          ? { callback_token_hash: callback.callback_token_hash, callback_token_enc: callback.callback_token_enc }
+          : {}),
         updated_at: Date.now(),
       });
       // Any OAuth 2 token was fetched for the credentials and URL as they were.
       await dropTokensOf(c.env.DB, id);
-      return c.json(present(await ownedTarget(c.env, subscriber_id, id)), 200);
+      const saved = present(await ownedTarget(c.env, subscriber_id, id));
+      return c.json({ ...saved, ...(callback ? { callback_url: callback.url } : {}) }, 200);
     },
   )
   .openapi(

@@ -19,7 +19,11 @@ export const FileDelivery = z
     last_error: z.string().nullable(),
     bytes: z.number().nullable(),
     remote: z.string().nullable().openapi({ description: "where the file was written: URL, object key or path" }),
-    job_id: z.string().nullable(),
+    job_id: z.string().nullable().openapi({ description: "the import job an s3 target's trigger started" }),
+    callback_due_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "while sent with an import triggered: when it turns unconfirmed without a callback" }),
     created_at: z.string(),
     updated_at: z.string(),
     sent_at: z.string().nullable(),
@@ -42,6 +46,7 @@ export function presentFileDelivery(row: FileDeliveryRow) {
     bytes: row.bytes,
     remote: row.remote,
     job_id: row.job_id,
+    callback_due_at: row.status === "sent" ? iso(row.callback_due_at) : null,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
     sent_at: iso(row.sent_at),
