@@ -31,6 +31,7 @@ export const destinationSecret = (id: string, field: "auth" | "signing_secret"):
 });
 export const sourceSecrets = (id: string): Binding => ({ table: "sources", id, field: "secrets" });
 export const subscriberSecret = (id: string): Binding => ({ table: "subscribers", id, field: "signing_secret" });
+export const sourceSigningSecret = (id: string): Binding => ({ table: "sources", id, field: "signing_secret" });
 export const archiveTargetSecrets = (id: string): Binding => ({ table: "archive_targets", id, field: "secrets" });
 export const archiveTargetCallbackToken = (id: string): Binding => ({
   table: "archive_targets",

@@ -44,6 +44,7 @@ export const LEASED = {
   notifications: { table: "notifications", key: "id", statuses: ["pending", "retrying"] },
   announcements: { table: "archive_announcements", key: "archive_id", statuses: ["ready", "retrying"] },
   fileDeliveries: { table: "file_deliveries", key: "id", statuses: ["pending", "retrying"] },
+  subscriptionNotices: { table: "subscription_notices", key: "id", statuses: ["ready", "retrying"] },
 } as const;
 
 export type Leased = (typeof LEASED)[keyof typeof LEASED];

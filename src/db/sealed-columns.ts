@@ -6,6 +6,7 @@ export const SEALED_COLUMNS = [
   { table: "destinations", column: "auth_enc", field: "auth" },
   { table: "destinations", column: "signing_secret_enc", field: "signing_secret" },
   { table: "sources", column: "secrets_enc", field: "secrets" },
+  { table: "sources", column: "signing_secret_enc", field: "signing_secret" },
   { table: "subscribers", column: "signing_secret_enc", field: "signing_secret" },
   { table: "archive_targets", column: "secrets_enc", field: "secrets" },
   { table: "archive_targets", column: "callback_token_enc", field: "callback_token" },

@@ -13,6 +13,10 @@ export interface SourceRow {
   secrets_enc: string | null;
   api_key_hash: string;
   notify_token_hash: string;
+  /** Where subscription change notices go (migration 0016), signed with `signing_secret_enc`. */
+  subscription_notify_url: string | null;
+  /** Sealed under SECRETS_KEY; null for a source made before notices existed, until it is rotated or given a URL. */
+  signing_secret_enc: string | null;
   /** Bumped by every change to the source or its event types (migration 0013). */
   version: number;
   created_at: number;
@@ -59,8 +63,9 @@ export async function insertSource(db: D1Database, row: SourceRow, eventTypes: E
   await db.batch([
     db
       .prepare(
-        `INSERT INTO sources (id, name, strict, inbound, fetch_config, secrets_enc, api_key_hash, notify_token_hash, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sources (id, name, strict, inbound, fetch_config, secrets_enc, api_key_hash, notify_token_hash,
+           subscription_notify_url, signing_secret_enc, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         row.id,
@@ -71,6 +76,8 @@ export async function insertSource(db: D1Database, row: SourceRow, eventTypes: E
         row.secrets_enc,
         row.api_key_hash,
         row.notify_token_hash,
+        row.subscription_notify_url,
+        row.signing_secret_enc,
         row.created_at,
         row.updated_at,
       ),

@@ -61,12 +61,20 @@ export async function updateSubscriber(
   await updateById(db, "subscribers", id, { ...fields, archive: jsonColumn(fields.archive) }).run();
 }
 
-/** A subscriber goes with its destinations and subscriptions; its events and delivery history stay for audit. */
-export async function deleteSubscriber(db: D1Database, id: string): Promise<boolean> {
-  const [deleted] = await db.batch([
+/**
+ * A subscriber goes with its destinations and subscriptions; its events and delivery history stay for audit. `also`
+ * joins the transaction, ahead of it (the subscriptions' change notices: db/subscription-notices.ts).
+ */
+export async function deleteSubscriber(
+  db: D1Database,
+  id: string,
+  also: readonly D1PreparedStatement[] = [],
+): Promise<boolean> {
+  const results = await db.batch([
+    ...also,
     db.prepare("DELETE FROM subscribers WHERE id = ?").bind(id),
     db.prepare("DELETE FROM destinations WHERE subscriber_id = ?").bind(id),
     db.prepare("DELETE FROM subscriptions WHERE subscriber_id = ?").bind(id),
   ]);
-  return (deleted.meta.changes ?? 0) > 0;
+  return (results[also.length].meta.changes ?? 0) > 0;
 }

@@ -23,8 +23,13 @@ export function subscriptionFromStored(row: StoredSubscription): SubscriptionRow
   return { ...row, event_types: JSON.parse(row.event_types) as string[], steps: JSON.parse(row.steps) as Step[] };
 }
 
-export async function insertSubscription(db: D1Database, row: SubscriptionRow): Promise<void> {
-  await db
+/** `also` joins the insert's transaction, ahead of it (a change notice: db/subscription-notices.ts). */
+export async function insertSubscription(
+  db: D1Database,
+  row: SubscriptionRow,
+  also: readonly D1PreparedStatement[] = [],
+): Promise<void> {
+  const insert = db
     .prepare(
       `INSERT INTO subscriptions (id, subscriber_id, source_id, event_types, filter, archive, steps, version, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -40,8 +45,8 @@ export async function insertSubscription(db: D1Database, row: SubscriptionRow): 
       row.version,
       row.created_at,
       row.updated_at,
-    )
-    .run();
+    );
+  await db.batch([...also, insert]);
 }
 
 export async function getSubscription(db: D1Database, id: string): Promise<SubscriptionRow | null> {
@@ -74,8 +79,10 @@ export async function updateSubscription(
   db: D1Database,
   id: string,
   fields: Partial<Omit<SubscriptionRow, "id" | "subscriber_id" | "created_at" | "version">>,
+  also: readonly D1PreparedStatement[] = [],
 ): Promise<void> {
   await db.batch([
+    ...also,
     updateById(db, "subscriptions", id, {
       ...fields,
       event_types: jsonColumn(fields.event_types),
@@ -85,7 +92,11 @@ export async function updateSubscription(
   ]);
 }
 
-export async function deleteSubscription(db: D1Database, id: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM subscriptions WHERE id = ?").bind(id).run();
-  return (result.meta.changes ?? 0) > 0;
+export async function deleteSubscription(
+  db: D1Database,
+  id: string,
+  also: readonly D1PreparedStatement[] = [],
+): Promise<boolean> {
+  const results = await db.batch([...also, db.prepare("DELETE FROM subscriptions WHERE id = ?").bind(id)]);
+  return (results[results.length - 1].meta.changes ?? 0) > 0;
 }

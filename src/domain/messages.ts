@@ -68,8 +68,14 @@ export interface RetentionMessage {
   pass: number;
 }
 
+/** Rides the `archive` queue beside build jobs: an attempt at each of a few subscription change notices. */
+export interface SubscriptionNoticeMessage {
+  kind: "subscription_notices";
+  ids: string[];
+}
+
 /** Work that rides the `archive` queue beside build jobs. */
-export type UpkeepMessage = AnnounceMessage | RetentionMessage;
+export type UpkeepMessage = AnnounceMessage | RetentionMessage | SubscriptionNoticeMessage;
 
 export function isUpkeep(body: unknown): body is UpkeepMessage {
   return typeof body === "object" && body !== null && "kind" in body;

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Auth } from "./auth";
 import { EventType } from "./event-type";
+import { HttpUrl } from "./http-fields";
 import { Inbound } from "./inbound";
 import { SourceFetch } from "./source-fetch";
 
@@ -12,6 +13,12 @@ export const SourceInput = z
     strict: z.boolean().default(false),
     inbound: Inbound.optional(),
     fetch: SourceFetch.optional(),
+    subscription_notify_url: HttpUrl.optional().openapi({
+      description:
+        "POSTed a notice, signed with the source's signing_secret (Standard Webhooks), whenever a subscription to " +
+        "this source is created, changed or deleted",
+      example: "https://origin.example/hooks/subscriptions",
+    }),
   })
   .openapi("SourceInput");
 export type SourceInput = z.infer<typeof SourceInput>;

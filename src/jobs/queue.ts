@@ -7,6 +7,7 @@ import type {
   FilesMessage,
   RetentionMessage,
   RouteMessage,
+  SubscriptionNoticeMessage,
   UpkeepMessage,
 } from "../domain/messages";
 import { idsOf, isUpkeep } from "../domain/messages";
@@ -21,6 +22,7 @@ import { fetchNotifications, runNotification } from "../pipeline/notify";
 import { runReplayPage } from "../pipeline/replay";
 import { runRetentionPass } from "../pipeline/retention";
 import { RouteIncompleteError, routeEvents } from "../pipeline/route";
+import { sendSubscriptionNotices } from "../pipeline/subscription-notice";
 import { runSyncPage } from "../pipeline/sync";
 import { ringDeliveries } from "../queues/ring";
 import { deadLetter } from "./dead-letters";
@@ -90,15 +92,19 @@ async function archiveMessage(env: Env, body: ArchiveMessage | RetentionMessage)
 
 const isAnnounce = (message: Message<ArchiveMessage | UpkeepMessage>): message is Message<AnnounceMessage> =>
   isUpkeep(message.body) && message.body.kind === "announce";
+const isNotice = (message: Message<ArchiveMessage | UpkeepMessage>): message is Message<SubscriptionNoticeMessage> =>
+  isUpkeep(message.body) && message.body.kind === "subscription_notices";
 
 /**
- * The `archive` queue carries build jobs, announcements and retention passes. Every announcement of a batch goes in
- * one stage run; builds and retention passes run beside it, one message at a time, so none waits behind the others.
+ * The `archive` queue carries build jobs, announcements, subscription change notices and retention passes. Every
+ * announcement of a batch goes in one stage run, and every notice in another; builds and retention passes run beside
+ * them, one message at a time, so none waits behind the others.
  */
 async function archiveMessages(env: Env, batch: MessageBatch<ArchiveMessage | UpkeepMessage>): Promise<void> {
   const announces = batch.messages.filter(isAnnounce);
+  const notices = batch.messages.filter(isNotice);
   const others = batch.messages.filter(
-    (message): message is Message<ArchiveMessage | RetentionMessage> => !isAnnounce(message),
+    (message): message is Message<ArchiveMessage | RetentionMessage> => !isAnnounce(message) && !isNotice(message),
   );
   await Promise.all([
     announces.length
@@ -106,6 +112,14 @@ async function archiveMessages(env: Env, batch: MessageBatch<ArchiveMessage | Up
           announceBatch(
             env,
             announces.map((message) => message.body.archive_id),
+          ),
+        )
+      : undefined,
+    notices.length
+      ? together(batch.queue, notices, () =>
+          sendSubscriptionNotices(
+            env,
+            notices.flatMap((message) => message.body.ids),
           ),
         )
       : undefined,

@@ -1,7 +1,20 @@
 /** Opaque, prefixed, time-sortable ids: 10 chars of millisecond time + 16 random, Crockford base32. */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "src" | "sub" | "dst" | "sbn" | "evt" | "dlv" | "ntf" | "arc" | "rpl" | "syn" | "atg" | "fdl";
+export type IdPrefix =
+  | "src"
+  | "sub"
+  | "dst"
+  | "sbn"
+  | "evt"
+  | "dlv"
+  | "ntf"
+  | "arc"
+  | "rpl"
+  | "syn"
+  | "atg"
+  | "fdl"
+  | "snt";
 
 /** `{prefix}_` and the 10 time characters: the part of an id SQL cannot make (see db/file-deliveries.ts). */
 export function idTimePrefix(prefix: IdPrefix, now = Date.now()): string {

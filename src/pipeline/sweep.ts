@@ -13,6 +13,7 @@ import { logStep } from "../lib/log";
 import { ringArchives, ringDeliveries, ringEvents, ringNotifications, ringSync } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
 import { sweepFileDeliveries } from "./file-deliver";
+import { sweepSubscriptionNotices } from "./subscription-notice";
 
 const SWEEP_LIMIT = 1000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
@@ -79,6 +80,7 @@ export async function sweepDue(
     await ringArchives(env, archiveIds);
     await sweepAnnouncements(env, now, graceMs);
     await sweepFileDeliveries(env, window);
+    await sweepSubscriptionNotices(env, window);
   } catch (error) {
     logStep({ stage: "sweep", outcome: "interrupted", events, deliveries, notifications, error: String(error) });
   }

@@ -145,6 +145,14 @@ export function ringAnnouncements(env: Env, rings: readonly Ring[]): Promise<voi
   );
 }
 
+/** Subscription change notices, packed like deliveries, on the archive queue beside announcements. */
+export function ringSubscriptionNotices(env: Env, rings: readonly Ring[]): Promise<void> {
+  return sendAll<ArchiveMessage | UpkeepMessage>(
+    env.ARCHIVE_QUEUE,
+    pack(rings, IDS_PER_MESSAGE, (ids) => ({ kind: "subscription_notices", ids })),
+  );
+}
+
 export async function ringRetention(env: Env, pass: number): Promise<void> {
   await env.ARCHIVE_QUEUE.send({ kind: "retention", pass } satisfies RetentionMessage);
 }

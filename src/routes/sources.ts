@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { sealJson, sourceSecrets } from "../auth/sealed";
-import { newSecret, sha256Hex } from "../auth/secrets";
+import { seal, sealJson, sourceSecrets, sourceSigningSecret } from "../auth/sealed";
+import { newSecret, newSigningSecret, sha256Hex } from "../auth/secrets";
 import {
   deleteSource,
   type EventTypeRow,
@@ -42,12 +42,20 @@ const Source = z
     event_types: z.array(EventType),
     inbound: z.unknown().nullable(),
     fetch: z.unknown().nullable(),
+    subscription_notify_url: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi("Source");
 
-const SourceCreated = Source.extend({ api_key: z.string(), notify_url: z.string() }).openapi("SourceCreated");
+const SourceCreated = Source.extend({
+  api_key: z.string(),
+  notify_url: z.string(),
+  signing_secret: z.string().openapi({ description: "whsec_…: verifies subscription change notices; shown once" }),
+}).openapi("SourceCreated");
+
+/** A PATCH shows a signing_secret only when it made one: a source from before notices given its first URL. */
+const SourcePatched = Source.extend({ signing_secret: z.string().optional() }).openapi("SourcePatched");
 
 const Params = z.object({ id: Id("src") });
 
@@ -92,23 +100,49 @@ function present(row: SourceRow, types: EventTypeRow[]) {
     event_types: presentEventTypes(types),
     inbound: row.inbound,
     fetch: row.fetch_config,
+    subscription_notify_url: row.subscription_notify_url,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };
 }
 
-async function newCredentials(env: Env) {
-  const apiKey = newSecret("sk_src_");
-  const notifyToken = newSecret("ntk_");
+/** A Standard Webhooks secret for the source's subscription change notices, and its sealed column. */
+async function sourceSigningColumn(env: Env, sourceId: string) {
+  const signingSecret = newSigningSecret();
   return {
-    apiKey,
-    notifyUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, "")}/v1/notify/${notifyToken}`,
-    hashes: { api_key_hash: await sha256Hex(apiKey), notify_token_hash: await sha256Hex(notifyToken) },
+    signingSecret,
+    column: { signing_secret_enc: await seal(env.SECRETS_KEY, sourceSigningSecret(sourceId), signingSecret) },
   };
 }
 
-function checkUrls(env: Env, fetch: SourceFetch | undefined) {
+async function newCredentials(env: Env, sourceId: string) {
+  const apiKey = newSecret("sk_src_");
+  const notifyToken = newSecret("ntk_");
+  const signing = await sourceSigningColumn(env, sourceId);
+  return {
+    apiKey,
+    notifyUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, "")}/v1/notify/${notifyToken}`,
+    signingSecret: signing.signingSecret,
+    columns: {
+      api_key_hash: await sha256Hex(apiKey),
+      notify_token_hash: await sha256Hex(notifyToken),
+      ...signing.column,
+    },
+  };
+}
+
+/** What the 201 and a rotate show once. */
+function shownOnce(credentials: Awaited<ReturnType<typeof newCredentials>>) {
+  return {
+    api_key: credentials.apiKey,
+    notify_url: credentials.notifyUrl,
+    signing_secret: credentials.signingSecret,
+  };
+}
+
+function checkUrls(env: Env, fetch: SourceFetch | undefined, subscriptionNotifyUrl: string | undefined) {
   assertTargetUrls(env, [
+    { path: "/subscription_notify_url", url: subscriptionNotifyUrl },
     { path: "/fetch/url", url: fetch?.url.replace("{id}", "x") },
     { path: "/fetch/auth/token_url", url: fetch?.auth.type === "oauth2" ? fetch.auth.token_url : undefined },
   ]);
@@ -127,23 +161,24 @@ export const sources: Router = newRouter()
     }),
     async (c) => {
       const input = c.req.valid("json");
-      checkUrls(c.env, input.fetch);
+      checkUrls(c.env, input.fetch, input.subscription_notify_url);
       const now = Date.now();
       const id = newId("src", now);
-      const credentials = await newCredentials(c.env);
+      const credentials = await newCredentials(c.env, id);
       const row: SourceRow = {
         id,
         name: input.name,
         strict: input.strict ? 1 : 0,
         ...(await sealConfig(c.env, id, input.inbound, input.fetch)),
-        ...credentials.hashes,
+        ...credentials.columns,
+        subscription_notify_url: input.subscription_notify_url ?? null,
         version: 1,
         created_at: now,
         updated_at: now,
       };
       const types = eventTypeRows(id, input.event_types, now);
       await insertSource(c.env.DB, row, types);
-      return c.json({ ...present(row, types), api_key: credentials.apiKey, notify_url: credentials.notifyUrl }, 201);
+      return c.json({ ...present(row, types), ...shownOnce(credentials) }, 201);
     },
   )
   .openapi(
@@ -187,7 +222,7 @@ export const sources: Router = newRouter()
       summary: "Change a source; given event types are added or replaced by code",
       params: Params,
       body: SourcePatch,
-      response: Source,
+      response: SourcePatched,
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -205,7 +240,10 @@ export const sources: Router = newRouter()
         throw invalid([{ path: "/fetch/auth", message: CREDENTIALS_STAY_HOME }]);
       }
       const eventTypes = patch.event_types ? patchedInput(SourceInput.shape.event_types, [], patch.event_types) : [];
-      checkUrls(c.env, input.fetch);
+      checkUrls(c.env, input.fetch, input.subscription_notify_url);
+      // Notices must be signed: a source made before they existed gets its secret with its first URL.
+      const signing =
+        input.subscription_notify_url && !existing.signing_secret_enc ? await sourceSigningColumn(c.env, id) : null;
       const now = Date.now();
       await updateSource(
         c.env.DB,
@@ -214,13 +252,16 @@ export const sources: Router = newRouter()
           name: input.name,
           strict: input.strict ? 1 : 0,
           ...(await sealConfig(c.env, id, input.inbound, input.fetch)),
+          subscription_notify_url: input.subscription_notify_url ?? null,
+          ...signing?.column,
           updated_at: now,
         },
         eventTypeRows(id, eventTypes, now),
       );
       if (patch.fetch !== undefined) await dropTokensOf(c.env.DB, id);
       const row = requireFound(await getSource(c.env.DB, id), "source");
-      return c.json(present(row, await listEventTypes(c.env.DB, id)), 200);
+      const shown = signing ? { signing_secret: signing.signingSecret } : {};
+      return c.json({ ...present(row, await listEventTypes(c.env.DB, id)), ...shown }, 200);
     },
   )
   .openapi(
@@ -244,24 +285,17 @@ export const sources: Router = newRouter()
       method: "post",
       path: "/sources/{id}/rotate",
       tag: "sources",
-      summary: "New api_key and notify_url; the old ones stop working at once",
+      summary: "New api_key, notify_url and signing_secret; the old ones stop working at once",
       params: Params,
       response: SourceCreated,
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       requireFound(await getSource(c.env.DB, id), "source");
-      const credentials = await newCredentials(c.env);
-      await updateSource(c.env.DB, id, { ...credentials.hashes, updated_at: Date.now() });
+      const credentials = await newCredentials(c.env, id);
+      await updateSource(c.env.DB, id, { ...credentials.columns, updated_at: Date.now() });
       const row = requireFound(await getSource(c.env.DB, id), "source");
-      return c.json(
-        {
-          ...present(row, await listEventTypes(c.env.DB, id)),
-          api_key: credentials.apiKey,
-          notify_url: credentials.notifyUrl,
-        },
-        200,
-      );
+      return c.json({ ...present(row, await listEventTypes(c.env.DB, id)), ...shownOnce(credentials) }, 200);
     },
   )
   .openapi(
@@ -312,5 +346,6 @@ async function currentSettings(env: Env, row: SourceRow): Promise<z.input<typeof
       ? { ...inbound, hmac: inbound.hmac && hmacSecret ? { ...inbound.hmac, secret: hmacSecret } : undefined }
       : undefined,
     fetch: fetch ? { ...fetch, auth: fetchAuth } : undefined,
+    subscription_notify_url: row.subscription_notify_url ?? undefined,
   };
 }

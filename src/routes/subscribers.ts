@@ -15,6 +15,7 @@ import { SubscriberInput } from "../domain/subscriber";
 import { newId } from "../lib/ids";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
+import { ringNewNotices, subscriberGoneNotices } from "../pipeline/subscription-notice";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, type Router, requireFound } from "./router";
@@ -167,7 +168,10 @@ export const subscribers: Router = newRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      requireFound((await deleteSubscriber(c.env.DB, id)) || null, "subscriber");
+      const subscriber = requireFound(await getSubscriber(c.env.DB, id), "subscriber");
+      const owed = await subscriberGoneNotices(c.env.DB, subscriber, Date.now());
+      requireFound((await deleteSubscriber(c.env.DB, id, owed.statements)) || null, "subscriber");
+      await ringNewNotices(c.env, owed);
       return c.body(null, 204);
     },
   )

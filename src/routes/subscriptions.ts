@@ -19,6 +19,7 @@ import { newId } from "../lib/ids";
 import { type FieldError, invalid } from "../lib/problem";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
+import { noticeOf, ringNewNotices } from "../pipeline/subscription-notice";
 import { spec } from "./openapi";
 import { newRouter, type Router, requireFound } from "./router";
 import { ListQuery, listOf } from "./schemas";
@@ -111,6 +112,15 @@ async function validateSubscription(
   );
 }
 
+/** A subscription's source (whose notify URL a change notice goes to) and its subscriber (named in the notice). */
+async function endsOf(env: Env, row: SubscriptionRow) {
+  const [source, subscriber] = await Promise.all([
+    getSource(env.DB, row.source_id),
+    getSubscriber(env.DB, row.subscriber_id),
+  ]);
+  return { source, subscriber: { id: row.subscriber_id, name: subscriber?.name ?? "" } };
+}
+
 export const subscriptions: Router = newRouter()
   .openapi(
     spec({
@@ -146,7 +156,9 @@ export const subscriptions: Router = newRouter()
         created_at: now,
         updated_at: now,
       };
-      await insertSubscription(c.env.DB, row);
+      const owed = noticeOf(c.env.DB, source, { change: "created", subscription: row, subscriber: subscriber!, now });
+      await insertSubscription(c.env.DB, row, owed.statements);
+      await ringNewNotices(c.env, owed);
       return c.json(present(row), 201);
     },
   )
@@ -192,20 +204,32 @@ export const subscriptions: Router = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
-      const existing = present(requireFound(await getSubscription(c.env.DB, id), "subscription"));
+      const before = requireFound(await getSubscription(c.env.DB, id), "subscription");
+      const existing = present(before);
       const merged = {
         filter: input.filter !== undefined ? input.filter : existing.filter,
         archive: input.archive ?? existing.archive,
         steps: input.steps ?? existing.steps,
       };
       await validateSubscription(c.env, existing.subscriber_id, merged);
-      await updateSubscription(c.env.DB, id, {
-        event_types: input.event_types,
+      const now = Date.now();
+      const fields = {
+        event_types: input.event_types ?? before.event_types,
         filter: merged.filter,
         archive: merged.archive ? 1 : 0,
         steps: merged.steps,
-        updated_at: Date.now(),
+        updated_at: now,
+      };
+      const ends = await endsOf(c.env, before);
+      const owed = noticeOf(c.env.DB, ends.source, {
+        change: "updated",
+        subscription: { ...before, ...fields, version: before.version + 1 },
+        previous: before,
+        subscriber: ends.subscriber,
+        now,
       });
+      await updateSubscription(c.env.DB, id, fields, owed.statements);
+      await ringNewNotices(c.env, owed);
       return c.json(present(requireFound(await getSubscription(c.env.DB, id), "subscription")), 200);
     },
   )
@@ -220,7 +244,17 @@ export const subscriptions: Router = newRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      requireFound((await deleteSubscription(c.env.DB, id)) || null, "subscription");
+      const row = requireFound(await getSubscription(c.env.DB, id), "subscription");
+      const ends = await endsOf(c.env, row);
+      const now = Date.now();
+      const owed = noticeOf(c.env.DB, ends.source, {
+        change: "deleted",
+        subscription: row,
+        subscriber: ends.subscriber,
+        now,
+      });
+      requireFound((await deleteSubscription(c.env.DB, id, owed.statements)) || null, "subscription");
+      await ringNewNotices(c.env, owed);
       return c.body(null, 204);
     },
   );
