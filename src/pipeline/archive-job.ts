@@ -1,6 +1,7 @@
 import { type ArchiveJobOutcome, runArchiveJob } from "../archive/build";
-import { announceArchive, pingHeartbeat } from "./archive-ready";
+import { announceArchive } from "./archive-ready";
 import { sendArchiveToTargets } from "./file-deliver";
+import { pingHeartbeat } from "./heartbeat";
 
 /**
  * An `archive` queue job: build (or carry on building) the archive, and once it is ready announce it, send it to the

@@ -11,10 +11,10 @@ import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
 import { runStage, type Stage } from "../engine/stage";
-import { request, USER_AGENT } from "../lib/http";
+import { USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
-import { outboundUrlProblem, type PolicyEnv } from "../lib/url-policy";
+import { outboundUrlProblem } from "../lib/url-policy";
 import { type Ring, ringAnnouncements } from "../queues/ring";
 import { openedOnce, type Pushed as Sent, send, threw } from "./push";
 
@@ -36,7 +36,6 @@ const TIMEOUT_MS = 30_000;
 const LEASE_SLACK_MS = 30_000;
 /** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
 const EARLY_SLACK_MS = 2000;
-const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
 const RESWEEP_AFTER_MS = 5 * 60_000;
 /** How far back the sweeper looks for ready archives that were never announced. */
@@ -281,26 +280,4 @@ export async function sweepAnnouncements(
     logStep({ stage: "archive_ready", outcome: "swept", requeued: lost.length, recovered: missing.length });
   }
   return { requeued: lost.length, recovered: missing.length };
-}
-
-/** GET HEARTBEAT_URL after a successful archive run, so a dead-man's switch notices when runs stop. Never throws. */
-export async function pingHeartbeat(env: Pick<Env, "HEARTBEAT_URL"> & PolicyEnv): Promise<boolean> {
-  const url = env.HEARTBEAT_URL?.trim();
-  if (!url) return false;
-  const refused = outboundUrlProblem(env, url);
-  if (refused) {
-    logStep({ stage: "heartbeat", outcome: "refused", error: `HEARTBEAT_URL ${refused}` });
-    return false;
-  }
-  const answer = await request(
-    { url, method: "GET", headers: { "user-agent": USER_AGENT } },
-    { timeoutMs: HEARTBEAT_TIMEOUT_MS, readLimit: 0 },
-  );
-  logStep({
-    stage: "heartbeat",
-    outcome: answer.ok ? "sent" : "failed",
-    ...(answer.status !== null ? { status_code: answer.status } : { error: answer.error }),
-    duration_ms: answer.durationMs,
-  });
-  return answer.ok;
 }

@@ -6,15 +6,11 @@ import { getAnnouncement, insertAnnouncement } from "../../src/db/announcements"
 import type { AnnounceMessage } from "../../src/domain/messages";
 import entry from "../../src/index";
 import { isolateCounters, meteredEnv } from "../../src/lib/metered";
-import {
-  ANNOUNCE_POLICY,
-  announceArchive,
-  announceBatch,
-  pingHeartbeat,
-  sweepAnnouncements,
-} from "../../src/pipeline/archive-ready";
+import { ANNOUNCE_POLICY, announceArchive, announceBatch, sweepAnnouncements } from "../../src/pipeline/archive-ready";
+import { pingHeartbeat } from "../../src/pipeline/heartbeat";
 import { api, BASE, sinkConfigure, sinkRequests, sinkUrl, unique } from "../helpers/api";
 import { bytesOf, storeArchive } from "../helpers/ready-archive";
+import { recordingEnv } from "../helpers/recording-env";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
 
@@ -33,20 +29,6 @@ async function announcedSubscriber(script?: Array<{ status: number; headers?: Re
   expect(created.status).toBe(201);
   await sinkConfigure(mailbox, { secret: created.body.signing_secret, ...(script ? { script } : {}) });
   return { id: created.body.id as string, secret: created.body.signing_secret as string, mailbox };
-}
-
-/** An env whose archive queue records what is sent, so the test decides when a retry runs. */
-function recordingEnv() {
-  const sent: Array<{ body: AnnounceMessage; delaySeconds?: number }> = [];
-  const queue = {
-    send: async (body: AnnounceMessage, options: { delaySeconds?: number } = {}) => {
-      sent.push({ body, ...options });
-    },
-    sendBatch: async (messages: Array<{ body: AnnounceMessage; delaySeconds?: number }>) => {
-      sent.push(...messages);
-    },
-  };
-  return { env: { ...env, ARCHIVE_QUEUE: queue } as unknown as Env, sent };
 }
 
 describe("archive-ready notification", () => {
@@ -89,7 +71,7 @@ describe("archive-ready notification", () => {
   it("retries a failed POST with backoff through the archive queue, with the same webhook-id", async () => {
     const sub = await announcedSubscriber([{ status: 503 }, { status: 500 }]);
     const archive = await storeArchive(sub.id, { period_start: "2026-11-20" });
-    const { env: recording, sent } = recordingEnv();
+    const { env: recording, sent } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
 
     expect(await announceArchive(recording, archive.id)).toBe("retrying");
     const first = await getAnnouncement(env.DB, archive.id);
@@ -119,7 +101,7 @@ describe("archive-ready notification", () => {
   it("the archive queue consumer runs announce messages", async () => {
     const sub = await announcedSubscriber([{ status: 503 }]);
     const archive = await storeArchive(sub.id, { period_start: "2026-11-19" });
-    const { env: recording } = recordingEnv();
+    const { env: recording } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
     expect(await announceArchive(recording, archive.id)).toBe("retrying");
     // Make the retry due now, as if its delay had passed.
     await env.DB.prepare("UPDATE archive_announcements SET next_attempt_at = ? WHERE archive_id = ?")
@@ -182,7 +164,7 @@ describe("archive-ready notification", () => {
   it("a 4xx other than 408/425/429 ends it at once; so does the last allowed attempt", async () => {
     const rejected = await announcedSubscriber([{ status: 400 }]);
     const archive = await storeArchive(rejected.id, { period_start: "2026-11-18" });
-    const { env: recording, sent } = recordingEnv();
+    const { env: recording, sent } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
     expect(await announceArchive(recording, archive.id)).toBe("dead");
     expect(sent).toHaveLength(0);
     expect(await getAnnouncement(env.DB, archive.id)).toMatchObject({ status: "dead", last_status_code: 400 });
@@ -201,7 +183,7 @@ describe("archive-ready notification", () => {
   it("honours Retry-After", async () => {
     const sub = await announcedSubscriber([{ status: 429, headers: { "retry-after": "120" } }]);
     const archive = await storeArchive(sub.id, { period_start: "2026-11-17" });
-    const { env: recording, sent } = recordingEnv();
+    const { env: recording, sent } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
     expect(await announceArchive(recording, archive.id)).toBe("retrying");
     expect(sent[0].delaySeconds).toBe(120);
     const row = await getAnnouncement(env.DB, archive.id);
@@ -221,7 +203,7 @@ describe("archive-ready notification", () => {
   it("the sweeper re-enqueues announcements whose message was lost, and announces ready archives never announced", async () => {
     const sub = await announcedSubscriber([{ status: 503 }]);
     const lost = await storeArchive(sub.id, { period_start: "2026-11-14" });
-    const { env: recording, sent } = recordingEnv();
+    const { env: recording, sent } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
     expect(await announceArchive(recording, lost.id)).toBe("retrying");
     const row = await getAnnouncement(env.DB, lost.id);
     // The build job stopped between marking this one ready and announcing it.
@@ -263,7 +245,7 @@ describe("archive-ready notification", () => {
     for (const archive of all) {
       await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, Date.now());
     }
-    const { env: recording, sent } = recordingEnv();
+    const { env: recording, sent } = recordingEnv<AnnounceMessage>("ARCHIVE_QUEUE");
     const { env: metered, meter } = meteredEnv(recording);
 
     // The first archive twice in the batch, as when a message is delivered again: sent once.

@@ -24,6 +24,7 @@ import { sha256Hex } from "../helpers/archive";
 import type { ReceivedMail } from "../helpers/global-smtp";
 import { oauth1Signature } from "../helpers/oauth1";
 import { bytesOf, storeArchive } from "../helpers/ready-archive";
+import { recordingEnv } from "../helpers/recording-env";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -56,20 +57,6 @@ async function putTarget(subscriberId: string, fields: Record<string, unknown> =
   return { target, mailbox };
 }
 
-/** An env whose files queue records what is sent, so the test decides when an attempt runs. */
-function recordingEnv() {
-  const sent: Array<{ body: FilesMessage; delaySeconds?: number }> = [];
-  const queue = {
-    send: async (body: FilesMessage, options: { delaySeconds?: number } = {}) => {
-      sent.push({ body, ...options });
-    },
-    sendBatch: async (messages: Array<{ body: FilesMessage; delaySeconds?: number }>) => {
-      sent.push(...messages);
-    },
-  };
-  return { env: { ...env, FILES_QUEUE: queue } as unknown as Env, sent };
-}
-
 const row = async (id: string) => (await getFileDelivery(env.DB, id))!;
 const header = (request: RecordedRequest, name: string) => String(request.headers[name] ?? "");
 
@@ -79,7 +66,7 @@ async function archiveFor(fields: Record<string, unknown> = {}, script?: Array<R
   const { target, mailbox } = await putTarget(subscriberId, fields);
   if (script) await sinkConfigure(mailbox, { script });
   const archive = await storeArchive(subscriberId, { period_start: "2026-11-21" });
-  const recording = recordingEnv();
+  const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
   const [id] = await sendArchiveToTargets(recording.env, archive.id);
   return { subscriberId, target, mailbox, archive, id, ...recording };
 }
@@ -277,7 +264,7 @@ describe("archive targets: the admin API", () => {
     expect((await api("PATCH", path, { type: "s3" })).body.errors[0].path).toBe("/type");
 
     const archive = await storeArchive(subscriberId, { period_start: "2026-11-22" });
-    const recording = recordingEnv();
+    const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
     const [id] = await sendArchiveToTargets(recording.env, archive.id);
     expect((await deliverFiles(recording.env, [id])).get(id)).toBe("sent");
     const [put] = await sinkRequests(mailbox);
@@ -306,7 +293,7 @@ describe("https_put file deliveries", () => {
     const on = await putTarget(subscriberId);
     const off = await putTarget(subscriberId, { enabled: false });
     const archive = await storeArchive(subscriberId, { period_start: "2026-11-21", size: 300_000 });
-    const recording = recordingEnv();
+    const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
     const ids = await sendArchiveToTargets(recording.env, archive.id);
     expect(ids).toHaveLength(1);
     expect(recording.sent.map((message) => message.body)).toEqual([{ kind: "file_deliveries", ids }]);
@@ -621,7 +608,7 @@ describe("s3 and sftp targets through the stage", () => {
     const subscriberId = await newSubscriber();
     await createTarget(subscriberId, fields);
     const archive = await storeArchive(subscriberId, { period_start: period });
-    const recording = recordingEnv();
+    const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
     const [id] = await sendArchiveToTargets(recording.env, archive.id);
     const outcome = (await deliverFiles(recording.env, [id])).get(id);
     return { archive, outcome, delivery: await row(id) };
@@ -679,7 +666,7 @@ describe("the sweeper and file deliveries", () => {
     await putTarget(subscriberId);
     const left = await storeArchive(subscriberId, { period_start: "2026-11-23" });
 
-    const sweeping = recordingEnv();
+    const sweeping = recordingEnv<FilesMessage>("FILES_QUEUE");
     await sweepDue(sweeping.env, Date.now() + 1000, { graceMs: 0 });
     const rung = sweeping.sent.flatMap((message) => message.body.ids);
     expect(rung).toContain(lost.id);
@@ -690,7 +677,7 @@ describe("the sweeper and file deliveries", () => {
     expect((await row(lost.id)).swept_at).not.toBeNull();
 
     // Not rung again while the doorbell may still be on its way.
-    const again = recordingEnv();
+    const again = recordingEnv<FilesMessage>("FILES_QUEUE");
     await sweepDue(again.env, Date.now() + 2000, { graceMs: 0 });
     expect(again.sent.flatMap((message) => message.body.ids)).not.toContain(lost.id);
   });
@@ -702,7 +689,7 @@ const LINK_TTL_S = 3600;
 
 /** recordingEnv with a mail transport (or anything else) bound as well. */
 function mailingEnv(extra: Record<string, unknown>) {
-  const recording = recordingEnv();
+  const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
   return { ...recording, env: { ...recording.env, ...extra } as Env };
 }
 
@@ -729,7 +716,7 @@ async function emailTarget(fields: Record<string, unknown> = {}) {
 async function emailedArchive(fields: Record<string, unknown> = {}) {
   const { subscriberId, target, to } = await emailTarget(fields);
   const archive = await storeArchive(subscriberId, { period_start: "2026-11-16", period_end: "2026-11-22" });
-  const [id] = await sendArchiveToTargets(recordingEnv().env, archive.id);
+  const [id] = await sendArchiveToTargets(recordingEnv<FilesMessage>("FILES_QUEUE").env, archive.id);
   return { subscriberId, target, to, archive, id };
 }
 
@@ -862,7 +849,7 @@ describe("email targets through the stage", () => {
 
   it("with no mail transport configured the delivery is dead, saying what to set", async () => {
     const { id } = await emailedArchive();
-    const recording = recordingEnv();
+    const recording = recordingEnv<FilesMessage>("FILES_QUEUE");
     expect((await deliverFiles(recording.env, [id])).get(id)).toBe("dead");
     expect(await row(id)).toMatchObject({
       status: "dead",

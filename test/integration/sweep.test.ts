@@ -7,23 +7,10 @@ import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import { sweepDue } from "../../src/pipeline/sweep";
 import { eventually, sinkRequests, tenant, unique } from "../helpers/api";
+import { recordingEnv, type Sent } from "../helpers/recording-env";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
 const RESWEEP_AFTER_MS = 5 * 60 * 1000;
-
-/** An env whose route queue only records what the sweeper sends, so the test decides when routing happens. */
-function recordingEnv() {
-  const sent: RouteMessage[] = [];
-  const queue = {
-    send: async (body: RouteMessage) => {
-      sent.push(body);
-    },
-    sendBatch: async (messages: Array<{ body: RouteMessage }>) => {
-      sent.push(...messages.map((message) => message.body));
-    },
-  };
-  return { env: { ...env, ROUTE_QUEUE: queue } as unknown as Env, sent };
-}
 
 /** Stores `count` events the way ingest does, but rings no queue: only the sweeper can find them. */
 async function storeWithoutDoorbell(sourceId: string, count: number, receivedAt: (i: number) => number) {
@@ -54,8 +41,8 @@ async function storeWithoutDoorbell(sourceId: string, count: number, receivedAt:
   return rows.map((row) => row.id);
 }
 
-function eventMessagesFor(sent: RouteMessage[], ids: Set<string>) {
-  return sent.flatMap((message) =>
+function eventMessagesFor(sent: Array<Sent<RouteMessage>>, ids: Set<string>) {
+  return sent.flatMap(({ body: message }) =>
     message.kind === "events" && message.event_ids.some((id) => ids.has(id)) ? [message.event_ids] : [],
   );
 }
@@ -81,7 +68,7 @@ describe("sweeper: unrouted events", () => {
       ...fromB.map((id) => [id, "b"] as const),
     ]);
 
-    const first = recordingEnv();
+    const first = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(first.env, now, { graceMs: 0 });
     const messages = eventMessagesFor(first.sent, mine);
     for (const ids of messages) {
@@ -95,7 +82,7 @@ describe("sweeper: unrouted events", () => {
     expect(swept.every((row) => row.value === now)).toBe(true);
 
     // The route queue has not routed them yet (the doorbells sit in the recorder): the next sweep must not ring again.
-    const second = recordingEnv();
+    const second = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(second.env, Date.now(), { graceMs: 0 });
     expect(eventMessagesFor(second.sent, mine)).toEqual([]);
 
@@ -132,7 +119,7 @@ describe("sweeper: unrouted events", () => {
     expect(pushed.sort()).toEqual([...fromA].sort());
 
     // Routed events are never rung again, whenever the sweep runs.
-    const later = recordingEnv();
+    const later = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(later.env, now + RESWEEP_AFTER_MS + 1, { graceMs: 0 });
     expect(eventMessagesFor(later.sent, mine)).toEqual([]);
   });
@@ -144,16 +131,16 @@ describe("sweeper: unrouted events", () => {
     const [young] = await storeWithoutDoorbell(t.source.id, 1, () => now - 1_000);
     const watched = new Set([lost, young]);
 
-    const first = recordingEnv();
+    const first = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(first.env, now, { graceMs: 60_000 });
     expect(eventMessagesFor(first.sent, watched)).toEqual([[lost]]);
 
-    const withinWindow = recordingEnv();
+    const withinWindow = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(withinWindow.env, now + RESWEEP_AFTER_MS - 1, { graceMs: 60_000 });
     expect(eventMessagesFor(withinWindow.sent, watched)).toEqual([[young]]);
 
     // Its message may have been lost too: once the window has passed, the ledger rings it again.
-    const afterWindow = recordingEnv();
+    const afterWindow = recordingEnv<RouteMessage>("ROUTE_QUEUE");
     await sweepDue(afterWindow.env, now + RESWEEP_AFTER_MS + 1, { graceMs: 60_000 });
     expect(eventMessagesFor(afterWindow.sent, watched)).toEqual([[lost]]);
   });
