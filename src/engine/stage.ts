@@ -15,6 +15,35 @@ import { runBounded } from "./limiter";
  *   one extra attempt, nothing lost).
  * - `ring` sends what is left (retries with their delays, next steps) with as few queue operations as it can.
  */
+/** A queue message may arrive a little before its row's due time; later than this it is a stray duplicate. */
+export const EARLY_SLACK_MS = 2000;
+
+interface LeasedRow {
+  status: string;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+}
+
+/**
+ * Why a row a message names may not be claimed now, or null when it may: it is gone, in a status no longer owed
+ * (db/lost-work.ts LEASED's `statuses`: the reason is the status), not due yet, or held by a live lease. Every
+ * stage's claim asks this before it takes a row.
+ */
+export function notClaimable(row: LeasedRow | null | undefined, owed: readonly string[], now: number): string | null {
+  if (!row) return "missing";
+  if (!owed.includes(row.status)) return row.status;
+  if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) return "not due";
+  return row.lease_until !== null && row.lease_until > now ? "in flight" : null;
+}
+
+export function claimable<R extends LeasedRow>(
+  row: R | null | undefined,
+  owed: readonly string[],
+  now: number,
+): row is R {
+  return notClaimable(row, owed, now) === null;
+}
+
 export interface Stage<Item, Outcome, Ring> {
   name: string;
   claim(ids: readonly string[], now: number): Promise<Item[]>;

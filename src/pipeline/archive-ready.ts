@@ -10,7 +10,7 @@ import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
-import { runStage, type Stage } from "../engine/stage";
+import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
@@ -34,8 +34,6 @@ export const ANNOUNCE_POLICY = DEFAULT_RETRY_POLICY;
 const TIMEOUT_MS = 30_000;
 /** Time beyond the request timeout before the sweeper may assume a claimed attempt died with its worker. */
 const LEASE_SLACK_MS = 30_000;
-/** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
-const EARLY_SLACK_MS = 2000;
 /** A swept row is not swept again for this long, so a slow queue does not get a pile of duplicate doorbells. */
 const RESWEEP_AFTER_MS = 5 * 60_000;
 /** How far back the sweeper looks for ready archives that were never announced. */
@@ -124,12 +122,9 @@ function announceStage(
       const candidates: Item[] = [];
       for (const id of ids) {
         const row = batch.announcements.get(id);
-        if (!row || (row.status !== "ready" && row.status !== "retrying")) {
-          skip(id, row?.status ?? "missing");
-          continue;
-        }
-        if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS || (row.lease_until !== null && row.lease_until > now)) {
-          skip(id, "not due");
+        const why = notClaimable(row, LEASED.announcements.statuses, now);
+        if (why !== null || !row) {
+          skip(id, why ?? "missing");
           continue;
         }
         const archive = batch.archives.get(id);

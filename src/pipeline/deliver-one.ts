@@ -9,13 +9,15 @@ import {
   setStatus,
 } from "../db/deliveries";
 import { disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
+import { LEASED } from "../db/lost-work";
 import { storePayload } from "../db/payloads";
 import { getSubscription } from "../db/subscriptions";
 import { decideAttempt } from "../domain/attempt-decision";
 import { IdentityError } from "../domain/errors";
+import { notClaimable } from "../engine/stage";
 import { logStep } from "../lib/log";
 import { ringDeliveries } from "../queues/ring";
-import { EARLY_SLACK_MS, nextStepsFor } from "./deliver";
+import { nextStepsFor } from "./deliver";
 import {
   CREATE_RESPONSE_BYTES,
   IDENTITY_WAIT_S,
@@ -37,9 +39,8 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
   const delivery = await getDelivery(env.DB, deliveryId);
   const skip = (outcome: string) =>
     logStep({ stage: "deliver", outcome, delivery_id: deliveryId, event_id: delivery?.event_id });
-  if (!delivery || (delivery.status !== "ready" && delivery.status !== "retrying")) return skip("not_due_status");
-  if ((delivery.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) return skip("not_due_yet");
-  if (delivery.lease_until !== null && delivery.lease_until > now) return skip("in_flight");
+  const why = notClaimable(delivery, LEASED.deliveries.statuses, now);
+  if (why !== null || !delivery) return skip(`skipped: ${why ?? "missing"}`);
 
   const [destination, subscription] = await Promise.all([
     delivery.destination_id ? getDestination(env.DB, delivery.destination_id) : null,

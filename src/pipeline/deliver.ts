@@ -10,11 +10,12 @@ import {
   type Settle,
 } from "../db/delivery-batch";
 import type { DestinationRow } from "../db/destinations";
+import { LEASED } from "../db/lost-work";
 import { loadCloudEvent, loadPayload, offloadPayloads } from "../db/payloads";
 import type { SubscriptionRow } from "../db/subscriptions";
 import { type AttemptDecision, decideAttempt } from "../domain/attempt-decision";
 import { runBounded } from "../engine/limiter";
-import { runStage, type Stage } from "../engine/stage";
+import { claimable, runStage, type Stage } from "../engine/stage";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type Ring, ringDeliveries } from "../queues/ring";
@@ -29,9 +30,6 @@ import { newStepDelivery } from "./steps";
  * (deliver-one.ts): planning them reads and reserves the person's identity row, and a create is settled with the id
  * its answer names.
  */
-
-/** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
-export const EARLY_SLACK_MS = 2000;
 
 interface Item {
   delivery: DeliveryRow;
@@ -82,9 +80,7 @@ function deliverStage(env: Env, identitySteps: string[]): Stage<Item, Outcome, R
       const settles: Settle[] = [];
       const candidates: Array<Omit<Item, "attempt" | "payload"> & { payload: string | null }> = [];
       for (const delivery of batch.deliveries) {
-        if (delivery.status !== "ready" && delivery.status !== "retrying") continue;
-        if ((delivery.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) continue;
-        if (delivery.lease_until !== null && delivery.lease_until > now) continue;
+        if (!claimable(delivery, LEASED.deliveries.statuses, now)) continue;
         const destination = delivery.destination_id ? batch.destinations.get(delivery.destination_id) : undefined;
         const settle = (status: Settle["status"], error: string | null) =>
           settles.push({ id: delivery.id, n: delivery.attempts, status, error });

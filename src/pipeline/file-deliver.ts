@@ -16,7 +16,7 @@ import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, m
 import { getSubscriber } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
-import { runStage, type Stage } from "../engine/stage";
+import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
@@ -38,8 +38,6 @@ import { type ImportVars, triggerImport } from "./import-trigger";
 
 /** Time beyond an attempt's own limits before the sweeper may assume it died with its worker. */
 const LEASE_SLACK_MS = 30_000;
-/** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
-const EARLY_SLACK_MS = 2000;
 /**
  * The longest one batch spends on one target: its transfers run one after another, and a consumer has 15 minutes of
  * wall time. Deliveries beyond it wait for a later batch.
@@ -211,12 +209,9 @@ function fileStage(
       const queued = new Map<string, number>();
       for (const id of ids) {
         const row = batch.deliveries.get(id);
-        if (!row || (row.status !== "pending" && row.status !== "retrying")) {
-          skip(id, row?.status ?? "missing");
-          continue;
-        }
-        if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS || (row.lease_until !== null && row.lease_until > now)) {
-          skip(id, "not due");
+        const why = notClaimable(row, LEASED.fileDeliveries.statuses, now);
+        if (why !== null || !row) {
+          skip(id, why ?? "missing");
           continue;
         }
         const target = batch.targets.get(row.target_id);

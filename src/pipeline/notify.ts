@@ -1,5 +1,6 @@
 import { applyAuth, type OutboundRequest } from "../auth/outbound";
 import { commitEventGroups, type EventGroup, eventGroupStatements, type NewEvent } from "../db/events";
+import { LEASED } from "../db/lost-work";
 import {
   claimObjects,
   type ObjectClaim,
@@ -13,7 +14,7 @@ import type { EventTypeRow, SourceRow } from "../db/sources";
 import { isRetryableStatus, parseRetryAfter, retryDelaySeconds } from "../domain/backoff";
 import type { CloudEvent } from "../domain/cloudevent";
 import { type Commit, groupCommitter } from "../engine/group-commit";
-import { runStage, type Stage } from "../engine/stage";
+import { claimable, runStage, type Stage } from "../engine/stage";
 import { MAX_ORIGIN_RESPONSE_BYTES } from "../lib/bounded-read";
 import { RelayError } from "../lib/errors";
 import { request, USER_AGENT } from "../lib/http";
@@ -40,7 +41,6 @@ export const NOTIFY_MAX_ATTEMPTS = 8;
 const FETCH_TIMEOUT_MS = 30_000;
 const LEASE_MS = FETCH_TIMEOUT_MS + 30_000;
 const ORIGIN_BACKOFF = { initial_delay: 2, max_delay: 300 };
-const EARLY_SLACK_MS = 2000;
 
 const accepts = groupCommitter<NotificationInsert, boolean>({ memberTimeoutMs: 2000 });
 
@@ -240,9 +240,7 @@ function fetchStage(env: Env): Stage<Item, Outcome, Ring> {
       const leaders = new Map<string, NotificationRow>();
       const failures: Array<{ id: string; error: string }> = [];
       for (const row of batch.notifications) {
-        if (row.status !== "pending" && row.status !== "retrying") continue;
-        if ((row.next_attempt_at ?? 0) > now + EARLY_SLACK_MS) continue;
-        if (row.lease_until !== null && row.lease_until > now) continue;
+        if (!claimable(row, LEASED.notifications.statuses, now)) continue;
         if (!batch.sources.has(row.source_id)) {
           failures.push({ id: row.id, error: "the source was deleted" });
           continue;

@@ -15,7 +15,7 @@ import {
 import type { SubscriptionRow } from "../db/subscriptions";
 import { decideAttempt } from "../domain/attempt-decision";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
-import { runStage, type Stage } from "../engine/stage";
+import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { iso } from "../lib/time";
@@ -36,8 +36,6 @@ import { LEASE_SLACK_MS, openedOnce, type Pushed, send, threw, USER_AGENT } from
 
 export const NOTICE_POLICY = DEFAULT_RETRY_POLICY;
 const TIMEOUT_MS = 30_000;
-/** A queue message may arrive a little before the row's due time; later than this it is a stray duplicate. */
-const EARLY_SLACK_MS = 2000;
 
 export type NoticeOutcome = "sent" | "retrying" | "dead" | "skipped";
 
@@ -195,13 +193,9 @@ function noticeStage(
       const candidates: Item[] = [];
       for (const id of ids) {
         const notice = batch.notices.get(id);
-        if (!notice || (notice.status !== "ready" && notice.status !== "retrying")) {
-          skip(id, notice?.status ?? "missing");
-          continue;
-        }
-        const due = (notice.next_attempt_at ?? 0) <= now + EARLY_SLACK_MS;
-        if (!due || (notice.lease_until !== null && notice.lease_until > now)) {
-          skip(id, "not due");
+        const why = notClaimable(notice, LEASED.subscriptionNotices.statuses, now);
+        if (why !== null || !notice) {
+          skip(id, why ?? "missing");
           continue;
         }
         const source = batch.sources.get(notice.source_id);
