@@ -123,6 +123,7 @@ function buildContext(
   return {
     format: archive.format,
     csvEscapeFormulas: config.csv_escape_formulas ?? true,
+    filename: config.filename,
     meta: {
       subscriber_id: archive.subscriber_id,
       period_start: archive.period_start,

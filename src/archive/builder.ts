@@ -71,6 +71,8 @@ export interface BuildState {
   carry: number;
   /** Fixed when the build starts, so a subscriber changing it mid-build cannot give one file two spellings. */
   csv_escape_formulas?: boolean;
+  /** The archive.filename template the build started with (null: the default names), fixed for the same reason. */
+  filename?: string | null;
 }
 
 export interface BuildContext {
@@ -81,6 +83,8 @@ export interface BuildContext {
   store: ScratchStore;
   /** CSV and TSV: prefix formula-like cells with `'` (default true); a resumed build keeps the value it started with. */
   csvEscapeFormulas?: boolean;
+  /** The archive.filename template of the data files (names.ts dataFileName); a resumed build keeps its own. */
+  filename?: string;
   pageSize?: number;
   partSize?: number;
 }
@@ -132,7 +136,17 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
     calls += 1;
   }
   const escapeFormulas = saved ? (saved.csv_escape_formulas ?? true) : (ctx.csvEscapeFormulas ?? true);
-  const writer = new ArchiveWriter(ctx.format, output, ctx.store, generatedAt, saved?.writer, { escapeFormulas });
+  const filename = saved ? (saved.filename ?? undefined) : ctx.filename;
+  const naming = {
+    template: filename,
+    period_start: ctx.meta.period_start,
+    period_end: ctx.meta.period_end,
+    generated_at: generatedAt,
+  };
+  const writer = new ArchiveWriter(ctx.format, output, ctx.store, generatedAt, saved?.writer, {
+    escapeFormulas,
+    naming,
+  });
   if (writer.awaitsColumns) {
     // The source could give them again, but not surely the same: routing may add to a period while it is built.
     const stored = await ctx.store.get(columnsName(seq));
@@ -229,6 +243,7 @@ export async function advanceBuild(ctx: BuildContext, saved: BuildState | null, 
           seq: seq + 1,
           carry: carry.length,
           csv_escape_formulas: escapeFormulas,
+          filename: filename ?? null,
         },
       };
     }

@@ -95,11 +95,14 @@ export function startOfLocalDay(date: string, timeZone: string): number {
   guess = wall - offsetAt(guess, timeZone);
   if (localDate(guess, timeZone) === date && localDate(guess - 1, timeZone) < date) return guess;
   // Midnight does not exist that day (a DST jump at 00:00): the day starts at the first instant that does.
-  let low = wall - SEARCH_MS;
-  let high = wall + SEARCH_MS;
+  return firstInstant(wall - SEARCH_MS, wall + SEARCH_MS, (ms) => localDate(ms, timeZone) >= date);
+}
+
+/** The first instant in (low, high] where `reached` holds, for a test that is false at low and flips once, to true. */
+function firstInstant(low: number, high: number, reached: (ms: number) => boolean): number {
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (localDate(middle, timeZone) >= date) high = middle;
+    if (reached(middle)) high = middle;
     else low = middle;
   }
   return high;
@@ -128,17 +131,64 @@ export function periodAt(schedule: Schedule, ms: number, timeZone: string): Peri
 }
 
 /**
- * The most recent periods that have closed at `now`, newest first: `count` of them, so a cron that missed a run
- * (or a day) still catches up. The period in progress is never among them.
+ * The first instant whose local wall-clock time on `date` is `time` ("HH:MM"), or later when the day skips it. A time
+ * a fall-back change repeats is its first occurrence; one a spring-forward change skips (02:30 on a day that jumps
+ * from 02:00 to 03:00) is the first instant after the gap (03:00), so it still happens that day.
  */
-export function closedPeriods(schedule: Schedule, timeZone: string, now: number, count = 1): Period[] {
+export function instantOfLocalTime(date: string, time: string, timeZone: string): number {
+  const wall = Date.parse(`${date}T${time}:00Z`);
+  // Within ±15 h of the wall time read as UTC lies the instant itself; the offsets at both ends are every offset
+  // that can apply (a zone changes at most once in that span).
+  const candidates = [...new Set([offsetAt(wall - SEARCH_MS, timeZone), offsetAt(wall + SEARCH_MS, timeZone)])]
+    .map((offset) => wall - offset)
+    .sort((a, b) => a - b);
+  const exact = candidates.find((ms) => wallClock(ms, timeZone) === wall);
+  if (exact !== undefined) return exact;
+  // Skipped: the wall clock jumps over `time` between the candidates; find the first instant at or past it.
+  return firstInstant(candidates[0], candidates[candidates.length - 1], (ms) => wallClock(ms, timeZone) >= wall);
+}
+
+/** When a period's archive is due: `time` local on the day after its last day (midnight: as soon as it ends). */
+export function periodDueAt(period: Period, time: string, timeZone: string): number {
+  return instantOfLocalTime(addDays(period.period_end, 1), time, timeZone);
+}
+
+/**
+ * The most recent periods whose archive is due at `now` (local `time` on the day after the period, see periodDueAt),
+ * newest first: `count` of them, so a cron that missed runs (or a day) still catches up. The period in progress, and
+ * one that ended but whose time has not come, are never among them.
+ */
+export function duePeriods(schedule: Schedule, timeZone: string, time: string, now: number, count = 1): Period[] {
   const current = periodAt(schedule, now, timeZone);
   const step = schedule === "daily" ? 1 : 7;
+  const previous = periodContaining(schedule, addDays(current.period_start, -step), timeZone);
+  // The period before the previous one was due during the previous one (a time of day comes before the day ends).
+  const first = periodDueAt(previous, time, timeZone) <= now ? 1 : 2;
   const out: Period[] = [];
-  for (let i = 1; i <= count; i++) {
+  for (let i = first; i < first + count; i++) {
     out.push(periodContaining(schedule, addDays(current.period_start, -step * i), timeZone));
   }
   return out;
+}
+
+/** The most recent periods that have ended at `now`, newest first (duePeriods at local midnight). */
+export function closedPeriods(schedule: Schedule, timeZone: string, now: number, count = 1): Period[] {
+  return duePeriods(schedule, timeZone, "00:00", now, count);
+}
+
+/** A period, or the part of one that had passed when an on-demand export of it was asked for. */
+export interface ArchivedSpan extends Period {
+  /** True when the period had not ended: to_ms is then the request's time, not the period's end. */
+  partial: boolean;
+}
+
+/**
+ * What of `period` has been received by `now`: all of it once it has ended, else [from_ms, now) marked partial (an
+ * on-demand export). Null for a period that has not started, which has nothing to archive yet.
+ */
+export function elapsedSpan(period: Period, now: number): ArchivedSpan | null {
+  if (period.from_ms >= now) return null;
+  return period.to_ms <= now ? { ...period, partial: false } : { ...period, to_ms: now, partial: true };
 }
 
 /** Hours in a period: 24 for an ordinary day, 23 or 25 on DST changes. */

@@ -7,31 +7,43 @@ import {
   resetFailedArchive,
   scheduledSubscribers,
 } from "../db/archives";
-import type { ArchiveFormat, StoredArchiveSettings } from "../domain/archive-settings";
+import { type ArchiveFormat, DEFAULT_ARCHIVE_TIME, type StoredArchiveSettings } from "../domain/archive-settings";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { ringArchives } from "../queues/ring";
-import { closedPeriods, isTimeZone, type Period, type Schedule } from "./periods";
+import { type ArchivedSpan, duePeriods, isTimeZone, type Period, type Schedule } from "./periods";
 
 /**
- * Closed periods the cron looks back over: the last two days (a cron down for a whole day still catches up) or the
- * last week (any hourly run in the following week finds it). Older gaps are for POST /v1/admin/archives.
+ * Due periods the cron looks back over: the last two days whose archive.time has come (a cron down for a whole day
+ * still catches up) or the last week (any hourly run in the following week finds it). Older gaps are for
+ * POST /v1/admin/archives.
  */
 const LOOK_BACK: Record<Schedule, number> = { daily: 2, weekly: 1 };
 const SUBSCRIBERS_PER_PAGE = 200;
 
-export function archiveKey(subscriberId: string, period: Pick<Period, "period_start" | "period_end">): string {
-  return `archives/${subscriberId}/${period.period_start}_${period.period_end}.zip`;
+/**
+ * Where an archive's zip lives in R2: one key per full period; a partial export's key also has its end time and id,
+ * so neither the full archive nor another export of the same period ever overwrites it.
+ */
+export function archiveKey(
+  subscriberId: string,
+  period: Pick<Period, "period_start" | "period_end">,
+  partial?: { to_ms: number; id: string },
+): string {
+  const base = `archives/${subscriberId}/${period.period_start}_${period.period_end}`;
+  return partial ? `${base}_partial-${partial.to_ms}_${partial.id}.zip` : `${base}.zip`;
 }
 
 export function newArchive(
   subscriber: { id: string; timezone: string },
   format: ArchiveFormat,
-  period: Period,
+  period: Period | ArchivedSpan,
   now: number,
 ): NewArchive {
+  const id = newId("arc", now);
+  const partial = "partial" in period && period.partial;
   return {
-    id: newId("arc", now),
+    id,
     subscriber_id: subscriber.id,
     period_start: period.period_start,
     period_end: period.period_end,
@@ -40,16 +52,18 @@ export function newArchive(
     from_ms: period.from_ms,
     to_ms: period.to_ms,
     status: "pending",
-    r2_key: archiveKey(subscriber.id, period),
+    r2_key: archiveKey(subscriber.id, period, partial ? { to_ms: period.to_ms, id } : undefined),
+    partial,
     created_at: now,
     updated_at: now,
   };
 }
 
 /**
- * The hourly cron: for each subscriber with a schedule, the periods that have closed in its timezone at `at` (the
- * cron's scheduled time), and that it existed for, get an archive row and one `archive` job. The row is INSERT OR IGNORE on (subscriber, period), and only
- * rows inserted now are enqueued, so a cron that runs twice enqueues once. A failed send is left to the sweeper.
+ * The hourly cron: for each subscriber with a schedule, the periods whose archive is due in its timezone at `at` (the
+ * cron's scheduled time: its archive.time has come on the day after the period), and that it existed for, get an
+ * archive row and one `archive` job. The row is INSERT OR IGNORE on (subscriber, period), and only rows inserted now
+ * are enqueued, so a cron that runs twice enqueues once. A failed send is left to the sweeper.
  */
 export async function scheduleArchives(env: Env, at: number): Promise<{ subscribers: number; created: number }> {
   const started = Date.now();
@@ -63,7 +77,8 @@ export async function scheduleArchives(env: Env, at: number): Promise<{ subscrib
     for (const subscriber of page) {
       const config = subscriber.archive;
       if (config.schedule === "off" || !isTimeZone(subscriber.timezone)) continue;
-      for (const period of closedPeriods(config.schedule, subscriber.timezone, at, LOOK_BACK[config.schedule])) {
+      const time = config.time ?? DEFAULT_ARCHIVE_TIME;
+      for (const period of duePeriods(config.schedule, subscriber.timezone, time, at, LOOK_BACK[config.schedule])) {
         if (period.to_ms > subscriber.created_at) rows.push(newArchive(subscriber, config.format, period, started));
       }
     }
@@ -83,12 +98,15 @@ export async function scheduleArchives(env: Env, at: number): Promise<{ subscrib
 
 /**
  * An archive of a given period, asked for by the operator: the existing one if the period already has an archive
- * (a failed one starts over), else a new one, enqueued now.
+ * (a failed one starts over), else a new one, enqueued now. A partial span (a period still running, see
+ * periods.ts elapsedSpan) is a new export every time it is asked for: each holds what had arrived by then, and
+ * none takes the place of the full archive the cron builds once the period is due. Once ready it is announced and
+ * sent to the subscriber's targets like any archive built on demand (pipeline/archive-job.ts makes no difference).
  */
 export async function requestArchive(
   env: Env,
   subscriber: { id: string; timezone: string; archive: StoredArchiveSettings },
-  period: Period,
+  period: Period | ArchivedSpan,
   now: number,
 ): Promise<ArchiveRow> {
   const { archive, created } = await insertArchive(

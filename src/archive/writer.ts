@@ -1,6 +1,6 @@
 import type { ArchiveFormat } from "../domain/archive-settings";
 import { CSV_DIALECT, CsvRows, type Dialect } from "./csv";
-import { dataFileName, eventFileName, MANIFEST_NAME } from "./names";
+import { type DataFileNaming, dataFileName, eventFileName, MANIFEST_NAME } from "./names";
 import { type FileRecord, RecordLog, type RecordLogState, type ScratchStore } from "./record-log";
 import { TSV_DIALECT } from "./tsv";
 import { endOfCentralDirectory } from "./zip-format";
@@ -33,6 +33,8 @@ export const isDelimited = (format: ArchiveFormat): format is DelimitedFormat =>
 export interface WriterOptions {
   /** CSV and TSV: formula-like cells get a leading `'` (see csv.ts). */
   escapeFormulas: boolean;
+  /** What the data files are named after (the subscriber's archive.filename); the default names without it. */
+  naming?: DataFileNaming;
 }
 
 export interface WriterState {
@@ -126,7 +128,7 @@ export class ArchiveWriter {
     this.state.type = type;
     this.state.fileEvents = 0;
     if (this.format === "files") return;
-    this.zip.open(dataFileName(this.format, type));
+    this.zip.open(dataFileName(this.format, type, this.options.naming));
     if (this.format === "json") this.zip.writeText("[");
     if (isDelimited(this.format)) {
       this.resumeColumns(columns);

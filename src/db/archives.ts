@@ -27,6 +27,8 @@ export interface ArchiveRow {
   lease_until: number | null;
   lease_token: string | null;
   progress_events: number;
+  /** An on-demand export of a period that had not ended: the events received from from_ms until to_ms (its request). */
+  partial: boolean;
 }
 
 const INSERT_COLUMNS = [
@@ -40,20 +42,25 @@ const INSERT_COLUMNS = [
   "to_ms",
   "status",
   "r2_key",
+  "partial",
   "created_at",
   "updated_at",
 ] as const;
 export type NewArchive = Pick<ArchiveRow, (typeof INSERT_COLUMNS)[number]>;
 
-export type StoredArchive = Omit<ArchiveRow, "checkpoint"> & { checkpoint: string | null };
+export type StoredArchive = Omit<ArchiveRow, "checkpoint" | "partial"> & { checkpoint: string | null; partial: number };
 
 export function archiveFromStored(row: StoredArchive): ArchiveRow {
-  return { ...row, checkpoint: parseJsonColumn<unknown>(row.checkpoint) };
+  return { ...row, checkpoint: parseJsonColumn<unknown>(row.checkpoint), partial: row.partial === 1 };
 }
 
+const storedValue = (row: NewArchive, column: (typeof INSERT_COLUMNS)[number]) =>
+  column === "partial" ? (row.partial ? 1 : 0) : row[column];
+
 /**
- * INSERT OR IGNORE on (subscriber, period_start, period_end): returns the ids of the rows actually inserted, so a
- * cron that runs twice enqueues each period once.
+ * INSERT OR IGNORE on a full archive's (subscriber, period_start, period_end) (migration 0015's archives_full_period):
+ * returns the ids of the rows actually inserted, so a cron that runs twice enqueues each period once. A partial
+ * archive is never in conflict: each on-demand export of a running period is a row of its own.
  */
 export async function insertArchives(db: D1Database, rows: NewArchive[]): Promise<string[]> {
   if (!rows.length) return [];
@@ -64,19 +71,24 @@ export async function insertArchives(db: D1Database, rows: NewArchive[]): Promis
           .map(() => `(${placeholders(INSERT_COLUMNS.length)})`)
           .join(", ")} RETURNING id`,
       )
-      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => row[column]))),
+      .bind(...group.flatMap((row) => INSERT_COLUMNS.map((column) => storedValue(row, column)))),
   );
   const results = await db.batch<{ id: string }>(statements);
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
-/** Inserts one archive unless its period exists; either way returns the stored row and whether it is new. */
+/**
+ * Inserts one archive unless it is full and its period has one; either way returns the stored row and whether it is
+ * new (a partial one always is).
+ */
 export async function insertArchive(
   db: D1Database,
   row: NewArchive,
 ): Promise<{ archive: ArchiveRow; created: boolean }> {
   const [inserted] = await insertArchives(db, [row]);
-  const archive = await getArchiveByPeriod(db, row.subscriber_id, row.period_start, row.period_end);
+  const archive = row.partial
+    ? await getArchive(db, row.id)
+    : await getArchiveByPeriod(db, row.subscriber_id, row.period_start, row.period_end);
   if (!archive) throw new Error("archive row vanished after insert");
   return { archive, created: inserted === row.id };
 }
@@ -86,6 +98,7 @@ export async function getArchive(db: D1Database, id: string): Promise<ArchiveRow
   return row && archiveFromStored(row);
 }
 
+/** The full archive of a period (never one of its partial exports). */
 export async function getArchiveByPeriod(
   db: D1Database,
   subscriberId: string,
@@ -93,7 +106,7 @@ export async function getArchiveByPeriod(
   periodEnd: string,
 ): Promise<ArchiveRow | null> {
   const row = await db
-    .prepare("SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ?")
+    .prepare("SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ? AND partial = 0")
     .bind(subscriberId, periodStart, periodEnd)
     .first<StoredArchive>();
   return row && archiveFromStored(row);

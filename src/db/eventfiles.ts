@@ -20,7 +20,7 @@ export async function unacknowledgedArchives(
   const { results } = await db
     .prepare(
       `SELECT * FROM archives
-       WHERE subscriber_id = ? AND status = 'ready' AND acknowledged_at IS NULL
+       WHERE subscriber_id = ? AND status = 'ready' AND acknowledged_at IS NULL AND partial = 0
          AND (period_start, period_end, id) > (?, ?, ?)
        ORDER BY period_start, period_end, id LIMIT ?`,
     )
@@ -38,7 +38,8 @@ export async function readyArchiveOfPeriod(
 ): Promise<ArchiveRow | null> {
   const row = await db
     .prepare(
-      `SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ? AND status = 'ready'`,
+      `SELECT * FROM archives WHERE subscriber_id = ? AND period_start = ? AND period_end = ? AND status = 'ready'
+         AND partial = 0`,
     )
     .bind(subscriberId, periodStart, periodEnd)
     .first<StoredArchive>();

@@ -40,7 +40,8 @@ export async function deletableEvents(
                          AND a.status IN ('pending', 'building') AND a.from_ms <= ai.received_at AND ai.received_at < a.to_ms)
                OR (ai.received_at >= ? AND json_extract(s.archive, '$.schedule') IN ('daily', 'weekly')
                    AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.subscriber_id = ai.subscriber_id
-                         AND a.status IN ('ready', 'failed') AND a.from_ms <= ai.received_at AND ai.received_at < a.to_ms))
+                         AND a.status IN ('ready', 'failed') AND a.partial = 0
+                         AND a.from_ms <= ai.received_at AND ai.received_at < a.to_ms))
              )
          )
        ORDER BY e.id LIMIT ?`,

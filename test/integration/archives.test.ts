@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runArchiveJob } from "../../src/archive/build";
 import { MAX_COLUMNS, MAX_DEPTH, OVERFLOW_COLUMN } from "../../src/archive/csv";
 import { PART_BYTES } from "../../src/archive/output";
-import { addDays, localDate, spanPeriod, startOfLocalDay } from "../../src/archive/periods";
+import { addDays, instantOfLocalTime, localDate, spanPeriod } from "../../src/archive/periods";
 import { requestArchive } from "../../src/archive/schedule";
 import { getArchive } from "../../src/db/archives";
 import { getSubscriber } from "../../src/db/subscribers";
@@ -87,12 +87,12 @@ function recordingEnv() {
   return { env: { ...env, ARCHIVE_QUEUE: queue } as unknown as Env, sent };
 }
 
-/** The hourly cron, as run a few minutes after the subscriber's current local day has ended. */
-function afterToday(timezone: string) {
+/** The hourly cron, as run tomorrow (local) a few minutes after `time`: the default archive.time, 02:00. */
+function afterToday(timezone: string, time = "02:00", minutesAfter = 7) {
   const tomorrow = addDays(localDate(Date.now(), timezone), 1);
   return createScheduledController({
     cron: HOURLY_CRON,
-    scheduledTime: startOfLocalDay(tomorrow, timezone) + 7 * 60_000,
+    scheduledTime: instantOfLocalTime(tomorrow, time, timezone) + minutesAfter * 60_000,
   });
 }
 
@@ -259,6 +259,87 @@ describe("scheduled archives", () => {
     // Scratch objects (carry, record chunks) are gone.
     expect((await env.BUCKET.list({ prefix: `${key}.tmp/` })).objects).toHaveLength(0);
   }, 120_000);
+});
+
+describe("archive.time and archive.filename", () => {
+  it("the cron builds the day's archive only once archive.time has come the next day, local time", async () => {
+    const t = await archiveTenant({ timezone: "Asia/Kolkata", format: "ndjson", archive: { time: "05:30" } });
+    expect(t.subscriber.archive.time).toBe("05:30");
+    await t.publish([event(1), event(2), event(3)]);
+    // 05:07 and 05:29 tomorrow in Kolkata: the day has ended, but its time has not come.
+    await worker.scheduled(afterToday("Asia/Kolkata", "05:00"), env, createExecutionContext());
+    await worker.scheduled(afterToday("Asia/Kolkata", "05:29", 0), env, createExecutionContext());
+    expect(await archivesOf(t.subscriber.id)).toEqual([]);
+    await worker.scheduled(afterToday("Asia/Kolkata", "05:30"), env, createExecutionContext());
+    const listed = await archivesOf(t.subscriber.id);
+    expect(listed).toHaveLength(1);
+    expect(listed[0].period_start).toBe(localDate(Date.now(), "Asia/Kolkata"));
+    const archive = await readyArchive(listed[0].id);
+    expect(archive.events).toBe(3);
+  });
+
+  it("names the zip's data files from the template, values made safe, the format's extension added", async () => {
+    const t = await archiveTenant({
+      format: "csv",
+      archive: { filename: "{type}-{period_start}_{generated_at}" },
+      subscriptions: [{ event_types: ["*"] }],
+    });
+    await t.publish([event(1), event(2), { type: "a/../b", id: "slash", data: { n: 9 } }]);
+    const before = Date.now();
+    await worker.scheduled(afterToday("UTC"), env, createExecutionContext());
+    const [listed] = await archivesOf(t.subscriber.id);
+    const archive = await readyArchive(listed.id);
+    const { files } = await zipOf(archive.id);
+    const day = archive.period_start;
+    const names = Object.keys(files).sort();
+    expect(names).toHaveLength(4);
+    expect(names).toContain("manifest.json");
+    const stamp = /_(\d{8}T\d{6}Z)\.csv$/.exec(names.find((name) => name.startsWith("user.updated"))!)![1];
+    const generated = Date.parse(stamp.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+    expect(generated).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(generated).toBeLessThanOrEqual(Date.now());
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `course.completed-${day}_${stamp}.csv`,
+        `user.updated-${day}_${stamp}.csv`,
+        `a%2F..%2Fb-${day}_${stamp}.csv`,
+      ]),
+    );
+    expect(csvRecords(files[`a%2F..%2Fb-${day}_${stamp}.csv`])[0]).toMatchObject({
+      id: expect.any(String),
+      "data.n": "9",
+    });
+    const manifest = JSON.parse(text(files["manifest.json"]));
+    expect(manifest.files.map((file: { name: string }) => file.name).sort()).toEqual(
+      names.filter((name) => name !== "manifest.json"),
+    );
+  });
+
+  it("a bad template or time is a 422 naming the field, on create and on PATCH", async () => {
+    for (const [archive, path] of [
+      [{ filename: "{type}_{day}.csv" }, "/archive/filename"],
+      [{ filename: "../{type}" }, "/archive/filename"],
+      [{ filename: "{period_start}.csv" }, "/archive/filename"],
+      [{ filename: "" }, "/archive/filename"],
+      [{ time: "25:00" }, "/archive/time"],
+    ] as const) {
+      const res = await api("POST", "/v1/admin/subscribers", { name: "x", archive: { format: "csv", ...archive } });
+      expect(res.status, JSON.stringify(archive)).toBe(422);
+      expect(res.body.errors.map((error: { path: string }) => error.path)).toEqual([path]);
+    }
+    // `files` ignores the template, so it need not name {type}; moving to a per-type format then needs it.
+    const files = await api("POST", "/v1/admin/subscribers", {
+      name: "files",
+      archive: { format: "files", filename: "{period_start}" },
+    });
+    expect(files.status).toBe(201);
+    const patched = await api("PATCH", `/v1/admin/subscribers/${files.body.id}`, { archive: { format: "csv" } });
+    expect(patched.status).toBe(422);
+    expect(patched.body.errors[0]).toMatchObject({
+      path: "/archive/filename",
+      message: expect.stringMatching(/\{type\}/),
+    });
+  });
 });
 
 /** The period's archive of a tenant, built by the cron as it runs after the local day, and its zip's files. */
@@ -450,9 +531,66 @@ describe("POST /v1/admin/archives", () => {
     expect((await archivesOf(t.subscriber.id)).filter((a) => a.period_start === day)).toHaveLength(1);
   });
 
+  it("exports a period still running as a partial archive; the full one is still built when due, both listed", async () => {
+    const t = await archiveTenant({ format: "ndjson" });
+    const today = localDate(Date.now(), "UTC");
+    const early = await t.publish([event(1), event(2)]);
+    const before = Date.now();
+    const first = await api("POST", "/v1/admin/archives", {
+      subscriber_id: t.subscriber.id,
+      period_start: today,
+      period_end: today,
+    });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ partial: true, period_start: today, period_end: today });
+    const cut = Date.parse(first.body.to);
+    expect(cut).toBeGreaterThanOrEqual(before);
+    expect(cut).toBeLessThanOrEqual(Date.now());
+    expect(cut).toBeLessThan(Date.parse(`${addDays(today, 1)}T00:00:00Z`));
+    const partial = await readyArchive(first.body.id);
+    expect(partial.events).toBe(2);
+    const partialZip = await zipOf(partial.id);
+    expect(partialZip.key).toMatch(new RegExp(`_partial-${cut}_${partial.id}\\.zip$`));
+    const inPartial = text(partialZip.files["user.updated.ndjson"] ?? new Uint8Array())
+      .concat(text(partialZip.files["course.completed.ndjson"] ?? new Uint8Array()))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line).id)
+      .sort();
+    expect(inPartial).toEqual([...early].sort());
+
+    // Asked again: another export of its own, never the first one answered again.
+    const second = await api("POST", "/v1/admin/archives", {
+      subscriber_id: t.subscriber.id,
+      period_start: today,
+      period_end: today,
+    });
+    expect(second.status).toBe(202);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.partial).toBe(true);
+    await readyArchive(second.body.id);
+
+    const late = await t.publish([event(3)]);
+    await worker.scheduled(afterToday("UTC"), env, createExecutionContext());
+    const listed = await archivesOf(t.subscriber.id);
+    expect(listed).toHaveLength(3);
+    const full = listed.find((archive) => !(archive as unknown as { partial: boolean }).partial)!;
+    const built = (await readyArchive(full.id)) as Archive & { partial: boolean; to: string };
+    expect(built).toMatchObject({ partial: false, period_start: today, events: 3 });
+    expect(built.to).toBe(`${addDays(today, 1)}T00:00:00.000Z`);
+    const fullZip = await zipOf(full.id);
+    expect(fullZip.key).toBe(`archives/${t.subscriber.id}/${today}_${today}.zip`);
+    expect(text(fullZip.files["course.completed.ndjson"])).toContain(late[0]);
+    // The partial export is untouched by the full build.
+    expect((await zipOf(partial.id)).bytes).toEqual(partialZip.bytes);
+    // The pull API offers the full archive of the period only: one file per period name.
+    const pulled = await api("GET", "/v1/eventfiles", undefined, t.subscriber.api_key);
+    expect(pulled.body.data.map((file: { id: string }) => file.id)).toEqual([full.id]);
+  });
+
   it("names the field of a bad request", async () => {
     const t = await archiveTenant();
-    const today = localDate(Date.now(), "UTC");
+    const tomorrow = addDays(localDate(Date.now(), "UTC"), 1);
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ subscriber_id: t.subscriber.id, period_start: "2026-02-30", period_end: "2026-03-01" }, "/period_start"],
       [{ subscriber_id: t.subscriber.id, period_start: "2026-13-45", period_end: "2026-03-01" }, "/period_start"],
@@ -460,7 +598,7 @@ describe("POST /v1/admin/archives", () => {
       [{ subscriber_id: t.subscriber.id, period_start: "2026-00-10", period_end: "2026-03-01" }, "/period_start"],
       [{ subscriber_id: t.subscriber.id, period_start: "1969-12-31", period_end: "1969-12-31" }, "/period_start"],
       [{ subscriber_id: t.subscriber.id, period_start: "2026-03-02", period_end: "2026-03-01" }, "/period_end"],
-      [{ subscriber_id: t.subscriber.id, period_start: today, period_end: today }, "/period_end"],
+      [{ subscriber_id: t.subscriber.id, period_start: tomorrow, period_end: tomorrow }, "/period_start"],
       [
         { subscriber_id: "sub_00000000000000000000000000", period_start: "2026-03-01", period_end: "2026-03-01" },
         "/subscriber_id",

@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   addDays,
   closedPeriods,
+  duePeriods,
+  instantOfLocalTime,
   localDate,
   periodAt,
   periodContaining,
+  periodDueAt,
   periodHours,
   spanPeriod,
   startOfLocalDay,
@@ -139,5 +142,112 @@ describe("closed periods", () => {
   it("spans of several days", () => {
     const span = spanPeriod("2026-11-20", "2026-11-22", "Asia/Kolkata");
     expect(bounds(span)).toEqual(["2026-11-19T18:30:00.000Z", "2026-11-22T18:30:00.000Z"]);
+  });
+});
+
+describe("archive.time: when a period's archive is due", () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it("a local time of day, in the zone's offset of that day", () => {
+    expect(iso(instantOfLocalTime("2026-11-22", "02:00", "America/New_York"))).toBe("2026-11-22T07:00:00.000Z");
+    expect(iso(instantOfLocalTime("2026-07-22", "02:00", "America/New_York"))).toBe("2026-07-22T06:00:00.000Z");
+    expect(iso(instantOfLocalTime("2026-11-22", "02:00", "Asia/Kolkata"))).toBe("2026-11-21T20:30:00.000Z");
+    expect(iso(instantOfLocalTime("2026-11-22", "23:59", "Pacific/Kiritimati"))).toBe("2026-11-22T09:59:00.000Z");
+  });
+
+  it("a time the spring-forward change skips still happens that day, at the end of the gap", () => {
+    // New York jumps from 02:00 to 03:00 on 2026-03-08: 02:30 does not exist, and fires at 03:00 EDT.
+    expect(iso(instantOfLocalTime("2026-03-08", "02:30", "America/New_York"))).toBe("2026-03-08T07:00:00.000Z");
+    expect(localDate(instantOfLocalTime("2026-03-08", "02:30", "America/New_York"), "America/New_York")).toBe(
+      "2026-03-08",
+    );
+    // Chile skips midnight on 2026-09-06: 00:30 fires at 01:00 local.
+    expect(iso(instantOfLocalTime("2026-09-06", "00:30", "America/Santiago"))).toBe("2026-09-06T04:00:00.000Z");
+    // Lord Howe moves by half an hour: 02:15 falls in its gap (02:00 → 02:30).
+    expect(iso(instantOfLocalTime("2026-10-04", "02:15", "Australia/Lord_Howe"))).toBe("2026-10-03T15:30:00.000Z");
+  });
+
+  it("a time the fall-back change repeats fires at its first occurrence", () => {
+    // New York goes back from 02:00 EDT to 01:00 EST on 2026-11-01: 01:30 happens twice.
+    expect(iso(instantOfLocalTime("2026-11-01", "01:30", "America/New_York"))).toBe("2026-11-01T05:30:00.000Z");
+  });
+
+  it("midnight is the start of the local day, even where midnight is skipped", () => {
+    for (const [zone, date] of [
+      ["UTC", "2026-11-22"],
+      ["America/Santiago", "2026-09-06"],
+      ["America/Havana", "2026-11-01"],
+      ["Pacific/Chatham", "2026-09-27"],
+    ]) {
+      expect(instantOfLocalTime(date, "00:00", zone), `${zone} ${date}`).toBe(startOfLocalDay(date, zone));
+    }
+  });
+
+  it("daily: the previous day is due only once archive.time has come on the next day", () => {
+    const zone = "America/New_York";
+    // 2026-11-22 01:07 local: the 21st has ended but is not due at 02:00; the newest due day is the 20th.
+    expect(duePeriods("daily", zone, "02:00", at("2026-11-22T06:07:00Z"))[0].period_start).toBe("2026-11-20");
+    expect(duePeriods("daily", zone, "02:00", at("2026-11-22T07:00:00Z"))[0].period_start).toBe("2026-11-21");
+    expect(duePeriods("daily", zone, "23:30", at("2026-11-23T04:29:00Z"))[0].period_start).toBe("2026-11-20");
+    expect(duePeriods("daily", zone, "23:30", at("2026-11-23T04:30:00Z"))[0].period_start).toBe("2026-11-21");
+    // The period itself is still midnight to midnight local.
+    expect(bounds(duePeriods("daily", zone, "02:00", at("2026-11-22T07:07:00Z"))[0])).toEqual([
+      "2026-11-21T05:00:00.000Z",
+      "2026-11-22T05:00:00.000Z",
+    ]);
+  });
+
+  it("weekly: the week is due on Monday at archive.time", () => {
+    const zone = "Europe/Paris";
+    const sunday = duePeriods("weekly", zone, "06:00", at("2026-11-23T04:59:00Z"))[0];
+    expect(sunday).toMatchObject({ period_start: "2026-11-09", period_end: "2026-11-15" });
+    const monday = duePeriods("weekly", zone, "06:00", at("2026-11-23T05:00:00Z"))[0];
+    expect(monday).toMatchObject({ period_start: "2026-11-16", period_end: "2026-11-22" });
+  });
+
+  it("on the spring-forward day, a 02:30 archive is due that day, from 03:00", () => {
+    const zone = "America/New_York";
+    const day = periodContaining("daily", "2026-03-07", zone);
+    expect(iso(periodDueAt(day, "02:30", zone))).toBe("2026-03-08T07:00:00.000Z");
+    // The hourly cron runs at :07: at 03:07 EDT (07:07Z) the 7th is due; at 01:07 EST (06:07Z) it is not.
+    expect(duePeriods("daily", zone, "02:30", at("2026-03-08T07:07:00Z"))[0].period_start).toBe("2026-03-07");
+    expect(duePeriods("daily", zone, "02:30", at("2026-03-08T06:07:00Z"))[0].period_start).toBe("2026-03-06");
+  });
+
+  it("the look-back catches up a cron that was down for hours, or a day", () => {
+    const zone = "Asia/Kolkata";
+    // Down from before 02:00 on the 21st until 18:07 on the 22nd: both missed days are due at once.
+    const caughtUp = duePeriods("daily", zone, "02:00", at("2026-11-22T12:37:00Z"), 2);
+    expect(caughtUp.map((p) => p.period_start)).toEqual(["2026-11-21", "2026-11-20"]);
+  });
+
+  it("hourly runs across both DST changes find each day due once, on the day after it, none skipped", () => {
+    const windows = [
+      ["2026-02-25T00:07:00Z", 45],
+      ["2026-09-01T00:07:00Z", 70],
+    ] as const;
+    for (const [zone, time] of [
+      ["America/New_York", "02:30"],
+      ["Europe/London", "01:30"],
+      ["Australia/Lord_Howe", "02:15"],
+      ["America/Santiago", "00:00"],
+    ]) {
+      for (const [from, days] of windows) {
+        const firstDue = new Map<string, number>();
+        for (let hour = 0; hour < days * 24; hour++) {
+          const now = at(from) + hour * 3_600_000;
+          const [newest] = duePeriods("daily", zone, time, now);
+          expect(periodDueAt(newest, time, zone), `${zone} ${iso(now)}`).toBeLessThanOrEqual(now);
+          expect(newest.to_ms).toBeLessThanOrEqual(now);
+          if (!firstDue.has(newest.period_start)) firstDue.set(newest.period_start, now);
+        }
+        const seen = [...firstDue.keys()].sort();
+        for (let i = 1; i < seen.length; i++) expect(seen[i], zone).toBe(addDays(seen[i - 1], 1));
+        // The first day seen was already due when the window opened; every later one turns due on the day after it.
+        for (const day of seen.slice(1)) {
+          expect(localDate(firstDue.get(day)!, zone), `${zone} ${day}`).toBe(addDays(day, 1));
+        }
+      }
+    }
   });
 });
