@@ -77,6 +77,15 @@ export async function insertArchiveFileDeliveries(
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
+/** What names an archive's file (archive/eventfile-name.ts). */
+export interface MissingDeliveries {
+  id: string;
+  period_start: string;
+  period_end: string;
+  partial: boolean;
+  to_ms: number;
+}
+
 /**
  * Archives that turned ready in [readySince, readyBefore) and lack a delivery to an enabled target that existed by
  * then: the build job stopped between marking the archive ready and recording its deliveries.
@@ -86,10 +95,10 @@ export async function archivesMissingFileDeliveries(
   readySince: number,
   readyBefore: number,
   limit: number,
-): Promise<Array<{ id: string; period_start: string; period_end: string }>> {
+): Promise<MissingDeliveries[]> {
   const { results } = await db
     .prepare(
-      `SELECT a.id, a.period_start, a.period_end FROM archives a
+      `SELECT a.id, a.period_start, a.period_end, a.partial, a.to_ms FROM archives a
        WHERE a.status = 'ready' AND a.ready_at >= ?1 AND a.ready_at < ?2
          AND EXISTS (SELECT 1 FROM archive_targets t
            WHERE t.subscriber_id = a.subscriber_id AND t.enabled = 1 AND t.created_at <= a.ready_at
@@ -97,8 +106,8 @@ export async function archivesMissingFileDeliveries(
        ORDER BY a.ready_at LIMIT ?3`,
     )
     .bind(readySince, readyBefore, limit)
-    .all<{ id: string; period_start: string; period_end: string }>();
-  return results;
+    .all<Omit<MissingDeliveries, "partial"> & { partial: number }>();
+  return results.map((row) => ({ ...row, partial: row.partial === 1 }));
 }
 
 export function getFileDelivery(db: D1Database, id: string): Promise<FileDeliveryRow | null> {

@@ -123,6 +123,16 @@ describe("event file names", () => {
   it("a day is its date, a longer period its first and last dates", () => {
     expect(eventFileName({ period_start: "2026-11-21", period_end: "2026-11-21" })).toBe("2026-11-21.zip");
     expect(eventFileName({ period_start: "2026-11-16", period_end: "2026-11-22" })).toBe("2026-11-16_2026-11-22.zip");
+    // A partial export says up to when, and never passes for the period's full archive.
+    const partial = {
+      period_start: "2026-11-21",
+      period_end: "2026-11-21",
+      partial: true,
+      to_ms: Date.parse("2026-11-21T14:30:05.250Z"),
+    };
+    expect(eventFileName(partial)).toBe("2026-11-21_partial-20261121T143005Z.zip");
+    expect(parseEventFileName(eventFileName(partial))).toBeNull();
+    expect(eventFileName({ ...partial, partial: false })).toBe("2026-11-21.zip");
     expect(parseEventFileName("2026-11-21.zip")).toEqual({ period_start: "2026-11-21", period_end: "2026-11-21" });
     expect(parseEventFileName("2026-11-16_2026-11-22.zip")).toEqual({
       period_start: "2026-11-16",
