@@ -1,3 +1,4 @@
+import { LEASED } from "./lost-work";
 import { chunk, placeholders } from "./util";
 
 /** Delivery statuses that still owe the event to a destination: retention keeps such events. */
@@ -127,17 +128,32 @@ export async function deleteEvents(
   return { events: deleted, payloadKeys };
 }
 
-/** Finished notifications created before the cutoff, a bounded chunk per call; returns how many went. */
-export async function deleteOldNotifications(
+/**
+ * Logs of finished work kept RETENTION_DAYS: notifications, subscription change notices and test files sent to
+ * targets (an archive's own file deliveries go with the archive). `idBound` is the id an entry created at the cutoff
+ * would have, so the scan walks the primary key.
+ */
+export const AGED_LOGS = {
+  notifications: { leased: LEASED.notifications, prefix: "ntf", only: "1" },
+  notices: { leased: LEASED.subscriptionNotices, prefix: "snt", only: "1" },
+  testFiles: { leased: LEASED.fileDeliveries, prefix: "fdl", only: "archive_id IS NULL" },
+} as const;
+export type AgedLog = (typeof AGED_LOGS)[keyof typeof AGED_LOGS];
+
+/** Finished entries of a log created before the cutoff, a bounded chunk per call; returns how many went. */
+export async function deleteAgedLog(
   db: D1Database,
+  log: AgedLog,
   cutoff: number,
   idBound: string,
   limit: number,
 ): Promise<number> {
+  const { table, statuses } = log.leased;
+  const owed = statuses.map((status) => `'${status}'`).join(", ");
   const result = await db
     .prepare(
-      `DELETE FROM notifications WHERE id IN (
-         SELECT id FROM notifications WHERE id < ? AND created_at < ? AND status NOT IN ('pending', 'retrying')
+      `DELETE FROM ${table} WHERE id IN (
+         SELECT id FROM ${table} WHERE id < ? AND created_at < ? AND status NOT IN (${owed}) AND ${log.only}
          ORDER BY id LIMIT ?)`,
     )
     .bind(idBound, cutoff, limit)
@@ -165,7 +181,7 @@ export async function expiredArchives(
   return results;
 }
 
-/** Deletes archive rows (their R2 objects are already gone) and their announcements. */
+/** Deletes archive rows (their R2 objects are already gone), their announcements and their file deliveries. */
 export async function deleteArchiveRows(db: D1Database, ids: string[]): Promise<void> {
   if (!ids.length) return;
   await db.batch(
@@ -173,6 +189,7 @@ export async function deleteArchiveRows(db: D1Database, ids: string[]): Promise<
       db
         .prepare(`DELETE FROM archive_announcements WHERE archive_id IN (${placeholders(group.length)})`)
         .bind(...group),
+      db.prepare(`DELETE FROM file_deliveries WHERE archive_id IN (${placeholders(group.length)})`).bind(...group),
       db.prepare(`DELETE FROM archives WHERE id IN (${placeholders(group.length)})`).bind(...group),
     ]),
   );

@@ -1,8 +1,10 @@
 import {
+  AGED_LOGS,
+  type AgedLog,
   deletableEvents,
+  deleteAgedLog,
   deleteArchiveRows,
   deleteEvents,
-  deleteOldNotifications,
   expiredArchives,
   type RetentionWindow,
 } from "../db/retention";
@@ -12,8 +14,8 @@ import { ringRetention } from "../queues/ring";
 
 /**
  * The daily retention run: events (with their deliveries, attempts, archive membership, R2 bodies and their
- * deliveries' R2 payloads) and notifications older than RETENTION_DAYS, and archives (zip and row) past their own
- * expires_at. It works in bounded chunks and stops at a budget, so no invocation hits a CPU, time or subrequest
+ * deliveries' R2 payloads), notifications, subscription change notices and test files older than RETENTION_DAYS,
+ * and archives (zip, row and file deliveries) past their own expires_at. It works in bounded chunks and stops at a budget, so no invocation hits a CPU, time or subrequest
  * limit; what is left is handed to the next pass through the `archive` queue. identities and oauth_tokens are never
  * touched: they are state, not history.
  */
@@ -39,6 +41,9 @@ export interface RetentionReport {
   events: number;
   payloads: number;
   notifications: number;
+  /** Subscription change notices and test files sent to archive targets. */
+  notices: number;
+  testFiles: number;
   archives: number;
   /** Whether rows were left because the budget ran out. */
   more: boolean;
@@ -57,7 +62,7 @@ export function retentionDays(setting: string | undefined): number | null {
 }
 
 /** The smallest id of its kind created at `ms`: every id created earlier sorts below it. */
-function idAt(prefix: "evt" | "ntf", ms: number): string {
+function idAt(prefix: "evt" | (typeof AGED_LOGS)[keyof typeof AGED_LOGS]["prefix"], ms: number): string {
   return newId(prefix, ms).slice(0, prefix.length + 11);
 }
 
@@ -88,7 +93,15 @@ export async function runRetention(
   const chunkRows = options.chunkRows ?? CHUNK_ROWS;
   const maxChunks = options.maxChunks ?? MAX_CHUNKS;
   const deadline = Date.now() + (options.budgetMs ?? BUDGET_MS);
-  const report: RetentionReport = { events: 0, payloads: 0, notifications: 0, archives: 0, more: false };
+  const report: RetentionReport = {
+    events: 0,
+    payloads: 0,
+    notifications: 0,
+    notices: 0,
+    testFiles: 0,
+    archives: 0,
+    more: false,
+  };
   // Only chunks that found rows count: a phase with nothing to do must not use up the budget of the next one.
   let chunks = 0;
   const budgetLeft = () => chunks < maxChunks && Date.now() < deadline;
@@ -114,7 +127,7 @@ export async function runRetention(
 
   const days = retentionDays(env.RETENTION_DAYS);
   let eventsLeft = false;
-  let notificationsLeft = false;
+  let logsLeft = false;
   if (days !== null) {
     const cutoff = now - days * DAY_MS;
     const window: RetentionWindow = {
@@ -137,16 +150,18 @@ export async function runRetention(
     }
     eventsLeft = !eventsDone;
 
-    let notificationsDone = false;
-    while (!notificationsDone && budgetLeft()) {
-      const count = await deleteOldNotifications(env.DB, cutoff, idAt("ntf", cutoff), chunkRows);
-      if (count) chunks += 1;
-      report.notifications += count;
-      notificationsDone = count < chunkRows;
+    for (const [name, log] of Object.entries(AGED_LOGS) as Array<[keyof typeof AGED_LOGS, AgedLog]>) {
+      let done = false;
+      while (!done && budgetLeft()) {
+        const count = await deleteAgedLog(env.DB, log, cutoff, idAt(log.prefix, cutoff), chunkRows);
+        if (count) chunks += 1;
+        report[name] += count;
+        done = count < chunkRows;
+      }
+      logsLeft ||= !done;
     }
-    notificationsLeft = !notificationsDone;
   }
-  report.more = archivesLeft || eventsLeft || notificationsLeft;
+  report.more = archivesLeft || eventsLeft || logsLeft;
   return report;
 }
 

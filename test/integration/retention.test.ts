@@ -159,6 +159,50 @@ describe("retention", () => {
     expect((await api("GET", `/v1/admin/notifications/${running}`)).status).toBe(200);
   });
 
+  it("deletes finished subscription notices and test files older than RETENTION_DAYS, keeps what is still owed", async () => {
+    const now = Date.now();
+    const notice = async (status: string) => {
+      const id = newId("snt", now);
+      await env.DB.prepare(
+        `INSERT INTO subscription_notices (id, source_id, subscription_id, change, body, status, created_at, updated_at)
+         VALUES (?, 'src_x', 'sbn_x', 'created', '{}', ?, ?, ?)`,
+      )
+        .bind(id, status, now, now)
+        .run();
+      return id;
+    };
+    const file = async (status: string, archiveId: string | null) => {
+      const id = newId("fdl", now);
+      await env.DB.prepare(
+        `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, test, file_name, status, created_at,
+           updated_at)
+         VALUES (?, 'atg_x', 'sub_x', ?, ?, 'f.zip', ?, ?, ?)`,
+      )
+        .bind(id, archiveId, archiveId === null ? 1 : 0, status, now, now)
+        .run();
+      return id;
+    };
+    const sentNotice = await notice("sent");
+    const owedNotice = await notice("retrying");
+    const sentTest = await file("sent", null);
+    const owedTest = await file("pending", null);
+    const ofArchive = await file("sent", `arc_${crypto.randomUUID()}`);
+    const report = await runRetention(env, later());
+    expect(report.notices).toBeGreaterThanOrEqual(1);
+    expect(report.testFiles).toBeGreaterThanOrEqual(1);
+    const left = async (table: string, ids: string[]) =>
+      (
+        await env.DB.prepare(`SELECT id FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`)
+          .bind(JSON.stringify(ids))
+          .all<{ id: string }>()
+      ).results.map((row) => row.id);
+    expect(await left("subscription_notices", [sentNotice, owedNotice])).toEqual([owedNotice]);
+    // An archive's own file deliveries stay while the archive does.
+    expect((await left("file_deliveries", [sentTest, owedTest, ofArchive])).sort()).toEqual(
+      [owedTest, ofArchive].sort(),
+    );
+  });
+
   it("deletes expired archives, zip and row, once the cron can no longer build their period again", async () => {
     const subscriber = (await api("POST", "/v1/admin/subscribers", { name: "BI" })).body;
     const at = later();
@@ -167,6 +211,12 @@ describe("retention", () => {
       "INSERT INTO archive_announcements (archive_id, subscriber_id, status, created_at, updated_at) VALUES (?, ?, 'sent', 0, 0)",
     )
       .bind(expired.id, subscriber.id)
+      .run();
+    await env.DB.prepare(
+      `INSERT INTO file_deliveries (id, target_id, subscriber_id, archive_id, file_name, status, created_at, updated_at)
+       VALUES (?, 'atg_x', ?, ?, 'f.zip', 'sent', 0, 0)`,
+    )
+      .bind(newId("fdl", at), subscriber.id, expired.id)
       .run();
     const current = await storeArchive(subscriber.id, {
       period_start: utcDate(at - 31 * DAY_MS),
@@ -179,6 +229,7 @@ describe("retention", () => {
     expect(await archiveRow(expired.id)).toBeNull();
     expect(await env.BUCKET.head(expired.r2_key)).toBeNull();
     expect(await count("SELECT COUNT(*) AS n FROM archive_announcements WHERE archive_id = ?", expired.id)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM file_deliveries WHERE archive_id = ?", expired.id)).toBe(0);
     for (const kept of [current, recent]) {
       expect(await archiveRow(kept.id)).not.toBeNull();
       expect(await env.BUCKET.head(kept.r2_key)).not.toBeNull();
