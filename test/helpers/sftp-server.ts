@@ -1,23 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type Socket, type Server as TcpServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join, posix } from "node:path";
 import { type AuthenticationType, type Connection, Server, type ServerConfig, utils } from "ssh2";
+import { serveSftp } from "../../scripts/sftp-subsystem.mjs";
 
 /**
  * Loopback SSH servers for the SFTP tests: the `ssh2` package's server with a small SFTP subsystem on disk (each
@@ -25,8 +14,6 @@ import { type AuthenticationType, type Connection, Server, type ServerConfig, ut
  * that accepts and never speaks, and OpenSSH's sshd when the machine has one. An HTTP control port lets the
  * workerd tests read back what arrived and in which order, since workerd cannot read the disk.
  */
-
-const { OPEN_MODE, STATUS_CODE, flagsToString } = utils.sftp;
 
 export interface SftpUsers {
   password: { username: string; password: string };
@@ -204,83 +191,18 @@ function handleClient(
       const session = accept();
       session.on("sftp", (acceptSftp) => {
         const sftp = acceptSftp();
-        const handles = new Map<number, { fd: number; path: string; written: number }>();
-        let nextHandle = 1;
         let rekeyed = false;
         const record = (entry: Omit<SftpOperation, "server" | "user">) => operations.push({ server, user, ...entry });
-        const fail = (reqid: number, error: unknown) => {
-          const code = (error as NodeJS.ErrnoException).code;
-          const status =
-            code === "ENOENT"
-              ? STATUS_CODE.NO_SUCH_FILE
-              : code === "EACCES" || code === "EPERM"
-                ? STATUS_CODE.PERMISSION_DENIED
-                : STATUS_CODE.FAILURE;
-          sftp.status(reqid, status);
-          return status === STATUS_CODE.NO_SUCH_FILE
-            ? "no such file"
-            : status === STATUS_CODE.PERMISSION_DENIED
-              ? "permission denied"
-              : "failure";
-        };
-        const handleOf = (buffer: Buffer) => handles.get(buffer.length === 4 ? buffer.readUInt32BE(0) : -1);
-
-        sftp.on("OPEN", (reqid, path, flags) => {
-          try {
-            if (path.startsWith("/readonly/")) throw Object.assign(new Error("read-only"), { code: "EACCES" });
-            const fd = openSync(onDisk(root, user, path), flagsToString(flags) ?? "r");
-            const id = nextHandle++;
-            handles.set(id, { fd, path, written: 0 });
-            const handle = Buffer.alloc(4);
-            handle.writeUInt32BE(id);
-            record({ op: "open", path, status: flags & OPEN_MODE.WRITE ? "ok" : "ok (read only)" });
-            sftp.handle(reqid, handle);
-          } catch (error) {
-            record({ op: "open", path, status: fail(reqid, error) });
-          }
-        });
-        sftp.on("WRITE", (reqid, buffer, offset, data) => {
-          const open = handleOf(buffer);
-          if (!open) return sftp.status(reqid, STATUS_CODE.FAILURE);
-          writeSync(open.fd, data, 0, data.length, offset);
-          open.written += data.length;
-          record({ op: "write", path: open.path, offset, length: data.length, status: "ok" });
-          sftp.status(reqid, STATUS_CODE.OK);
-          if (!rekeyed && open.path.includes(REKEY_MARKER) && open.written >= REKEY_AFTER) {
-            rekeyed = true;
-            client.rekey(() => record({ op: "rekey", path: open.path, status: "ok" }));
-          }
-        });
-        sftp.on("CLOSE", (reqid, buffer) => {
-          const open = handleOf(buffer);
-          if (!open) return sftp.status(reqid, STATUS_CODE.FAILURE);
-          closeSync(open.fd);
-          handles.delete(buffer.readUInt32BE(0));
-          record({ op: "close", path: open.path, status: "ok" });
-          sftp.status(reqid, STATUS_CODE.OK);
-        });
-        sftp.on("REMOVE", (reqid, path) => {
-          try {
-            unlinkSync(onDisk(root, user, path));
-            record({ op: "remove", path, status: "ok" });
-            sftp.status(reqid, STATUS_CODE.OK);
-          } catch (error) {
-            record({ op: "remove", path, status: fail(reqid, error) });
-          }
-        });
-        sftp.on("RENAME", (reqid, from, to) => {
-          // SFTP v3 (and OpenSSH without posix-rename) refuses to replace an existing file.
-          if (existsSync(onDisk(root, user, to))) {
-            record({ op: "rename", path: from, to, status: "failure (target exists)" });
-            return sftp.status(reqid, STATUS_CODE.FAILURE);
-          }
-          try {
-            renameSync(onDisk(root, user, from), onDisk(root, user, to));
-            record({ op: "rename", path: from, to, status: "ok" });
-            sftp.status(reqid, STATUS_CODE.OK);
-          } catch (error) {
-            record({ op: "rename", path: from, to, status: fail(reqid, error) });
-          }
+        serveSftp(sftp, {
+          onDisk: (path) => onDisk(root, user, path),
+          record,
+          refuseOpen: (path) => path.startsWith("/readonly/"),
+          afterWrite(open) {
+            if (!rekeyed && open.path.includes(REKEY_MARKER) && open.written >= REKEY_AFTER) {
+              rekeyed = true;
+              client.rekey(() => record({ op: "rekey", path: open.path, status: "ok" }));
+            }
+          },
         });
       });
     });
