@@ -139,7 +139,7 @@ export const clientScript = String.raw`
     completed: "green", complete: "green", done: "green", succeeded: "green", finished: "green",
     failed: "red", error: "red", cancelled: "gray", canceled: "gray", not_found: "amber", unknown: "gray",
     active: "green", disabled: "red", production: "blue", sandbox: "purple",
-    published: "green", collapsed: "purple", building: "blue",
+    published: "green", collapsed: "purple", building: "blue", confirmed: "green", unconfirmed: "amber",
   };
   const PULSING = { retrying: 1, running: 1, processing: 1, routing: 1, delivering: 1, building: 1 };
   // colour overrides the status's usual one where a word means something else (a ready archive is done, a ready delivery queued).
@@ -390,7 +390,7 @@ export const clientScript = String.raw`
   }
   function archiveSummary(a) {
     if (!a || isBlank(a.schedule) || a.schedule === "off") return tag("off");
-    return tag(a.schedule + (a.format ? " · " + a.format : ""), "green");
+    return tag(a.schedule + (a.format ? " · " + a.format : "") + (a.time ? " · at " + a.time : ""), "green");
   }
 
   const views = {
@@ -929,9 +929,97 @@ export const clientScript = String.raw`
         : null);
   }
 
+
+  // ---------------------------------------------------------------- archive targets and file deliveries
+  /** One file sent to an archive target: status, attempts, where it went, and a retry once it has ended. */
+  function fileDeliveryEl(f, onChange) {
+    const ended = ["dead", "failed", "unconfirmed", "sent", "confirmed"].includes(String(f.status));
+    let retry = null;
+    if (ended) {
+      retry = h("button", { type: "button", class: "btn sm" }, "Send again");
+      retry.addEventListener("click", async () => {
+        busy(retry, true);
+        try {
+          await api("/v1/admin/file-deliveries/" + enc(f.id) + "/retry", { method: "POST" });
+          toast("success", "File queued", f.file_name + " goes again now, with a fresh attempt budget.");
+          onChange();
+        } catch (err) {
+          toastError(err, "Could not send the file again");
+          busy(retry, false);
+        }
+      });
+    }
+    return h("div", { class: "dest" },
+      h("div", { class: "dest-head" },
+        h("span", { class: "strong mono" }, f.file_name),
+        badge(f.status),
+        f.test ? tag("test file") : null,
+        h("span", { class: "grow" }),
+        retry),
+      h("div", { class: "meta" },
+        h("span", { class: "id" }, f.id),
+        h("span", null, "to ", h("span", { class: "id" }, f.target_id)),
+        h("span", null, plural(f.attempts || 0, "attempt")),
+        isBlank(f.remote) ? null : h("span", { class: "mono" }, String(f.remote)),
+        isBlank(f.job_id) ? null : h("span", null, "import job " + f.job_id),
+        isBlank(f.next_attempt_at) ? null : h("span", null, "next try ", timeEl(f.next_attempt_at)),
+        isBlank(f.callback_due_at) ? null : h("span", null, "callback due ", timeEl(f.callback_due_at)),
+        isBlank(f.sent_at) ? null : h("span", null, "sent ", timeEl(f.sent_at))),
+      isBlank(f.last_error) ? null : h("div", { class: "err-text" }, String(f.last_error)));
+  }
+  /** Where a target sends, in a line: its URL, bucket and prefix, SFTP URL or host, or addresses. */
+  function targetWhere(t) {
+    if (t.type === "s3") return (t.endpoint || "") + " " + (t.bucket || "") + "/" + (t.prefix || "") + (t.then ? "  then " + (t.then.method || "POST") + " " + t.then.url : "");
+    if (t.type === "sftp") return t.url || "sftp://" + (t.username || "") + "@" + (t.host || "") + ":" + (t.port || 22) + (t.path || "");
+    if (t.type === "email") return (t.to || []).join(", ");
+    return "PUT " + (t.url || "");
+  }
+  async function archiveTargetEl(subscriberId, t) {
+    const base = "/v1/admin/subscribers/" + enc(subscriberId) + "/archive-targets/" + enc(t.id);
+    const recent = await api(base + "/deliveries?limit=5").catch(() => null);
+    const rows = recent && Array.isArray(recent.data) ? recent.data : [];
+    const test = h("button", { type: "button", class: "btn sm" }, "Send a test file");
+    test.addEventListener("click", async () => {
+      busy(test, true);
+      try {
+        const f = await api(base + "/test", { method: "POST" });
+        toast("success", "Test file queued", (f && f.file_name) + " goes to " + (t.name || t.id) + " now.");
+        reloadDrawer();
+      } catch (err) {
+        toastError(err, "Could not send a test file");
+        busy(test, false);
+      }
+    });
+    const retry = t.retry || {};
+    return h("div", { class: "dest" },
+      h("div", { class: "dest-head" },
+        h("span", { class: "strong" }, t.name || t.id),
+        tag(t.type),
+        t.environment ? badge(t.environment) : null,
+        t.enabled ? badge("active", "Enabled") : badge("disabled", "Disabled"),
+        h("span", { class: "grow" }),
+        test),
+      h("div", { class: "dest-url" }, targetWhere(t)),
+      h("div", { class: "meta" },
+        h("span", { class: "id" }, t.id),
+        retry.max_attempts != null
+          ? h("span", null, plural(retry.max_attempts, "attempt") + ", backoff " + retry.initial_delay + " s → " + age(retry.max_delay))
+          : null,
+        t.connect_timeout_ms != null ? h("span", null, "connect " + duration(t.connect_timeout_ms) + ", transfer " + duration(t.transfer_timeout_ms)) : null),
+      rows.length
+        ? h("div", null, rows.map((f) => fileDeliveryEl(f, reloadDrawer)))
+        : h("div", { class: "empty" }, "Nothing sent yet."));
+  }
+
   async function buildSubscriber(id) {
     const base = "/v1/admin/subscribers/" + enc(id);
-    const [s, dests] = await Promise.all([api(base), api(base + "/destinations?limit=100")]);
+    const [s, dests, targetPage] = await Promise.all([
+      api(base),
+      api(base + "/destinations?limit=100"),
+      api(base + "/archive-targets?limit=20").catch(() => null),
+    ]);
+    const targets = targetPage && Array.isArray(targetPage.data) ? targetPage.data : [];
+    const targetEls = await Promise.all(targets.map((t) => archiveTargetEl(id, t)));
     remember("subscribers", [s]);
     const list = dests && Array.isArray(dests.data) ? dests.data : [];
     remember("destinations", list);
@@ -959,6 +1047,11 @@ export const clientScript = String.raw`
             dests.next_cursor ? h("div", { class: "empty" }, "Only the first 100 destinations are shown.") : null)
           : h("div", { class: "empty" }, h("div", { class: "state-title" }, "No destinations"), "Add one with POST /v1/admin/subscribers/{id}/destinations."),
         disabledCount ? badge("disabled", disabledCount + " disabled") : tag(plural(list.length, "destination"))),
+      card("Archive targets",
+        targets.length
+          ? h("div", null, targetEls)
+          : h("div", { class: "empty" }, h("div", { class: "state-title" }, "No archive targets"), "Add one with POST /v1/admin/subscribers/{id}/archive-targets: https_put, s3, sftp or email."),
+        tag(plural(targets.length, "target"))),
       rawCard(s),
     ];
   }
@@ -1255,6 +1348,27 @@ export const clientScript = String.raw`
     if (current === "archives") loadList("archives");
     return a;
   }
+  /** Where a ready archive went: one file delivery per archive target, and a button to send it to all again. */
+  function sentToCard(a) {
+    const rows = Array.isArray(a.deliveries) ? a.deliveries : [];
+    const again = h("button", { type: "button", class: "btn sm" }, "Send to every target");
+    again.addEventListener("click", async () => {
+      busy(again, true);
+      try {
+        await api("/v1/admin/archives/" + enc(a.id) + "/deliver", { method: "POST", body: {} });
+        toast("success", "Archive queued", "It goes to each enabled target of the subscriber now.");
+        reloadDrawer();
+      } catch (err) {
+        toastError(err, "Could not send the archive");
+        busy(again, false);
+      }
+    });
+    return card("Sent to",
+      rows.length
+        ? h("div", null, rows.map((f) => fileDeliveryEl(f, reloadDrawer)))
+        : h("div", { class: "empty" }, "No archive target got this archive (the subscriber had none when it was ready)."),
+      again);
+  }
   async function buildArchive(id) {
     const a = await api("/v1/admin/archives/" + enc(id));
     let subscriber = info.subscribers.get(a.subscriber_id);
@@ -1300,6 +1414,7 @@ export const clientScript = String.raw`
         ["Period", days ? plural(days, "day") : "—"],
       ]) : null,
       status === "ready" ? linkCard(a, subscriber) : null,
+      status === "ready" ? sentToCard(a) : null,
       card(null, kv([
         ["ID", copyable(a.id || id)],
         ["Subscriber", ref("subscribers", a.subscriber_id)],
@@ -1310,6 +1425,7 @@ export const clientScript = String.raw`
           h("span", null, timeEl(a.from), " → ", timeEl(a.to)),
           h("span", { class: "sub" }, "events by the time the relay received them; end excluded"))] : null,
         ["Format", a.format ? tag(a.format) : dash()],
+        a.partial ? ["Partial", h("span", null, tag("export of the period so far", "amber"), " up to ", timeEl(a.to))] : null,
         ["Status", archiveBadge(a)],
         status === "building" && progress != null ? ["Progress", plural(progress, "event") + " written"] : null,
         ["Events", isBlank(a.events) ? dash() : Number(a.events).toLocaleString()],
@@ -1323,7 +1439,8 @@ export const clientScript = String.raw`
       ])),
       rawCard(a),
     ];
-    if (status === "pending" || status === "building") out.poll = 2500;
+    const moving = (Array.isArray(a.deliveries) ? a.deliveries : []).some((f) => f.status === "pending" || f.status === "retrying");
+    if (status === "pending" || status === "building" || moving) out.poll = 2500;
     return out;
   }
 
