@@ -55,6 +55,9 @@ export default defineConfig(async () => {
             isolate: false,
             unstubGlobals: true,
             restoreMocks: true,
+            // A few tests build real archives (66,000 zip entries, a million CSV cells): seconds of work that a busy
+            // 2-core machine can stretch far past vitest's 5 s default. No test here asserts a duration.
+            testTimeout: 60_000,
           },
         },
         {
