@@ -15,4 +15,5 @@ export function tsvField(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (char) => ESCAPES[char]) : value;
 }
 
-export const TSV_DIALECT: Dialect = { separator: "\t", lineEnd: "\n", field: tsvField };
+/** Backslash, tab, CR and LF are all escapes in JSON text: a plain JSON string never needs tsvField. */
+export const TSV_DIALECT: Dialect = { separator: "\t", lineEnd: "\n", field: tsvField, plainSpecials: "" };

@@ -151,7 +151,7 @@ export class ArchiveWriter {
         return;
       case "csv":
       case "tsv":
-        this.zip.writeText(this.rows!.row(JSON.parse(event.body)));
+        this.zip.writeText(this.rows!.rowOfText(event.body));
         return;
       case "files":
         this.zip.open(eventFileName(this.state.type!, event.id));
