@@ -32,7 +32,11 @@ export class TokenError extends RelayError {
 
 /** The event cannot be mapped as configured (no local id, a transform that fails): retrying will not help. */
 export class IdentityError extends RelayError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The expression's own error behind this one, when there is one: a preview shows its position or limit. */
+    readonly expressionError: unknown = null,
+  ) {
     super(message, false);
   }
 }

@@ -125,13 +125,17 @@ function outputJson(output: unknown): string | undefined {
   return text;
 }
 
-export async function evaluate(key: string, text: string, input: unknown, bindings?: Record<string, unknown>) {
-  return run(cachedExpression(key, text), input, bindings);
+/**
+ * Saved expressions are evaluated under their cache `key`; `null` compiles the text afresh (a preview), so trying
+ * text out as it is typed never evicts a saved program from the cache.
+ */
+export async function evaluate(key: string | null, text: string, input: unknown, bindings?: Record<string, unknown>) {
+  return run(key === null ? compile(text) : cachedExpression(key, text), input, bindings);
 }
 
 /** A transform: evaluated, then serialised within the output cap; undefined when it produced nothing. */
 export async function evaluateJson(
-  key: string,
+  key: string | null,
   text: string,
   input: unknown,
   bindings?: Record<string, unknown>,

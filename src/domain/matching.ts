@@ -14,6 +14,16 @@ export async function passesFilter(
   event: CloudEvent,
 ): Promise<boolean> {
   if (!subscription.filter) return true;
-  const result = await evaluate(`${subscription.id}:${subscription.version}:filter`, subscription.filter, event);
-  return Boolean(result);
+  const key = `${subscription.id}:${subscription.version}:filter`;
+  return (await evaluateFilter(subscription.filter, event, key)).passes;
+}
+
+/** What a filter gave and the verdict routing takes from it (JavaScript truthiness); `key` as evaluate() takes it. */
+export async function evaluateFilter(
+  filter: string,
+  event: CloudEvent,
+  key: string | null,
+): Promise<{ value: unknown; passes: boolean }> {
+  const value = await evaluate(key, filter, event);
+  return { value, passes: Boolean(value) };
 }

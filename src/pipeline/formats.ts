@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sha256Hex } from "../auth/secrets";
+import type { CloudEvent } from "../domain/cloudevent";
 import { type FieldError, fieldErrors } from "../lib/problem";
 import { ATTRIBUTE_NAME, decodeHeaderValue, isJsonMediaType, mediaType } from "./cloudevent-framing";
 
@@ -134,8 +135,8 @@ async function fromUbx(
   };
 }
 
-/** A CloudEvent when it says `specversion`, else a plain envelope. */
-function parseSingle(item: unknown, path: PropertyKey[]): ParseResult {
+/** A CloudEvent when it says `specversion`, else a plain envelope; errors' paths start with `path`. */
+export function parseSingle(item: unknown, path: PropertyKey[]): ParseResult {
   if (isObject(item) && "specversion" in item) {
     const result = CloudEventSchema.safeParse(item);
     return result.success
@@ -178,6 +179,25 @@ export async function parsePublishBody(body: unknown): Promise<ParseResult> {
     return { ok: true, events };
   }
   return parseSingle(body, []);
+}
+
+/**
+ * The CloudEvent Syndic stores for an incoming event: its own `id`, the publisher's id kept as `originid`, the
+ * source's path when the event names no source, and the time it was received when it names no time.
+ */
+export function toCloudEvent(event: IncomingEvent, id: string, defaultSource: string, now: number): CloudEvent {
+  return {
+    specversion: "1.0",
+    id,
+    source: event.source ?? defaultSource,
+    type: event.type,
+    time: event.time ? new Date(event.time).toISOString() : new Date(now).toISOString(),
+    ...(event.subject !== null ? { subject: event.subject } : {}),
+    datacontenttype: "application/json",
+    ...event.extensions,
+    ...(event.externalId !== null ? { originid: event.externalId } : {}),
+    data: event.data,
+  };
 }
 
 /** The attributes a binary-mode request must carry; any one of them as a `ce-` header marks the request binary. */

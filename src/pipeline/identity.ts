@@ -5,6 +5,7 @@ import { getEvent } from "../db/events";
 import { getIdentity, type IdentityKey, releaseCreate, reserveCreate, storeRemoteId } from "../db/identities";
 import { loadCloudEvent } from "../db/payloads";
 import type { SubscriptionRow } from "../db/subscriptions";
+import type { CloudEvent } from "../domain/cloudevent";
 import { IdentityError } from "../domain/errors";
 import { ExpressionLimitError, evaluate, expressionError } from "../domain/expressions";
 import type { IdentityConfig } from "../domain/identity";
@@ -32,6 +33,46 @@ function expressionKey(subscription: SubscriptionRow, stepIndex: number, part: s
   return `${subscription.id}:${subscription.version}:step${stepIndex}:${part}`;
 }
 
+/** The origin's id for the person an event is about, or an IdentityError saying why there is none. */
+export async function localIdOf(localIdExpression: string, key: string | null, event: CloudEvent): Promise<string> {
+  let local: unknown;
+  try {
+    local = await evaluate(key, localIdExpression, event);
+  } catch (error) {
+    throw new IdentityError(`identity.local_id failed: ${expressionError(error)}`, error);
+  }
+  if (local === undefined || local === null || local === "" || typeof local === "object") {
+    throw new IdentityError(`identity.local_id (${localIdExpression}) gave no id for this event`);
+  }
+  return String(local);
+}
+
+/**
+ * The subscriber's id for a person, read by identity.remote_id from a create's answer (its body, as JSON), or an
+ * IdentityError saying why there is none: a limit, or no usable id (a body that is not JSON has none).
+ */
+export async function remoteIdOf(remoteIdExpression: string, key: string | null, body: string | null): Promise<string> {
+  let remote: unknown;
+  try {
+    remote = await evaluate(key, remoteIdExpression, JSON.parse(body ?? ""));
+  } catch (error) {
+    if (error instanceof ExpressionLimitError) {
+      throw new IdentityError(`created, but identity.remote_id failed: ${error.message}`, error);
+    }
+    remote = undefined;
+  }
+  if (
+    remote === undefined ||
+    remote === null ||
+    remote === "" ||
+    typeof remote === "object" ||
+    isDotSegment(String(remote))
+  ) {
+    throw new IdentityError(`created, but identity.remote_id (${remoteIdExpression}) found no id in the response`);
+  }
+  return String(remote);
+}
+
 /**
  * Known person → update at update.url with `$remote_id` bound; unknown → this delivery reserves the create and
  * sends it to the destination URL; being created by another delivery right now → wait, and look again once that
@@ -49,16 +90,8 @@ export async function planIdentity(
   const row = await getEvent(env.DB, delivery.event_id);
   if (!row) throw new IdentityError("the event is no longer stored");
   const event = await loadCloudEvent(env.BUCKET, row);
-  let local: unknown;
-  try {
-    local = await evaluate(expressionKey(subscription, delivery.step, "local"), identity.local_id, event);
-  } catch (error) {
-    throw new IdentityError(`identity.local_id failed: ${expressionError(error)}`);
-  }
-  if (local === undefined || local === null || local === "" || typeof local === "object") {
-    throw new IdentityError(`identity.local_id (${identity.local_id}) gave no id for this event`);
-  }
-  const key = { subscriberId: subscription.subscriber_id, namespace: identity.namespace, localId: String(local) };
+  const localId = await localIdOf(identity.local_id, expressionKey(subscription, delivery.step, "local"), event);
+  const key = { subscriberId: subscription.subscriber_id, namespace: identity.namespace, localId };
   const known = await getIdentity(env.DB, key);
   const payload = async (remoteId: string | null) => {
     try {
@@ -105,33 +138,12 @@ export async function settleCreate(
   now: number,
 ): Promise<{ statement: D1PreparedStatement; missing: string | null }> {
   if (!response.ok) return { statement: releaseCreate(db, key, deliveryId), missing: null };
-  let remote: unknown;
+  let remote: string;
   try {
-    remote = await evaluate(
-      expressionKey(subscription, stepIndex, "remote"),
-      identity.remote_id,
-      JSON.parse(response.body ?? ""),
-    );
+    remote = await remoteIdOf(identity.remote_id, expressionKey(subscription, stepIndex, "remote"), response.body);
   } catch (error) {
-    if (error instanceof ExpressionLimitError) {
-      return {
-        statement: releaseCreate(db, key, deliveryId),
-        missing: `created, but identity.remote_id failed: ${error.message}`,
-      };
-    }
-    remote = undefined;
+    if (!(error instanceof IdentityError)) throw error;
+    return { statement: releaseCreate(db, key, deliveryId), missing: error.message };
   }
-  if (
-    remote === undefined ||
-    remote === null ||
-    remote === "" ||
-    typeof remote === "object" ||
-    isDotSegment(String(remote))
-  ) {
-    return {
-      statement: releaseCreate(db, key, deliveryId),
-      missing: `created, but identity.remote_id (${identity.remote_id}) found no id in the response`,
-    };
-  }
-  return { statement: storeRemoteId(db, key, String(remote), now), missing: null };
+  return { statement: storeRemoteId(db, key, remote, now), missing: null };
 }

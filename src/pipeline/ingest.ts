@@ -2,13 +2,12 @@ import { Validator } from "@cfworker/json-schema";
 import { commitEventGroups, type EventGroup, type StoredGroup } from "../db/events";
 import { INLINE_BODY_LIMIT, payloadKey } from "../db/payloads";
 import { type EventTypeRow, listEventTypes, type SourceRow } from "../db/sources";
-import type { CloudEvent } from "../domain/cloudevent";
 import { type Commit, groupCommitter } from "../engine/group-commit";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type FieldError, invalid } from "../lib/problem";
 import { ringEvents } from "../queues/ring";
-import type { IncomingEvent } from "./formats";
+import { type IncomingEvent, toCloudEvent } from "./formats";
 
 export interface PublishResult {
   accepted: number;
@@ -115,18 +114,7 @@ export async function publishEvents(
   const rows = await Promise.all(
     events.map(async (event) => {
       const id = newId("evt", now);
-      const cloudEvent: CloudEvent = {
-        specversion: "1.0",
-        id,
-        source: event.source ?? `/sources/${source.id}`,
-        type: event.type,
-        time: event.time ? new Date(event.time).toISOString() : new Date(now).toISOString(),
-        ...(event.subject !== null ? { subject: event.subject } : {}),
-        datacontenttype: "application/json",
-        ...event.extensions,
-        ...(event.externalId !== null ? { originid: event.externalId } : {}),
-        data: event.data,
-      };
+      const cloudEvent = toCloudEvent(event, id, `/sources/${source.id}`, now);
       const body = JSON.stringify(cloudEvent);
       const large = body.length > INLINE_BODY_LIMIT;
       if (large) await env.BUCKET.put(payloadKey(id), body, { httpMetadata: { contentType: "application/json" } });

@@ -117,6 +117,8 @@ export interface Pushed {
   durationMs: number;
   /** Nothing was sent and retrying cannot help: credentials that will not open, a URL the policy refuses. */
   permanent: boolean;
+  /** The request as sent, credentials and all (never stored or shown unredacted): absent when nothing was sent. */
+  request?: Omit<OutboundRequest, "body">;
 }
 
 /** One request through the relay's HTTP client, its answer in the shape attempts record. */
@@ -130,6 +132,7 @@ export async function send(req: OutboundRequest, timeoutMs: number, bodyLimit: n
     retryAfter: parseRetryAfter(answer.retryAfter, Date.now()),
     durationMs: answer.durationMs,
     permanent: false,
+    request: { url: req.url, method: req.method, headers: req.headers },
   };
 }
 

@@ -4,6 +4,7 @@ import type { CloudEvent } from "../domain/cloudevent";
 import { evaluateJson, expressionError } from "../domain/expressions";
 import { matchesType, passesFilter } from "../domain/matching";
 import { applyPreset, PresetLimitError, presetBody } from "../domain/presets";
+import type { Step } from "../domain/step";
 
 export interface DeliveryContext {
   event: CloudEvent;
@@ -30,10 +31,19 @@ export async function buildStepPayload(
   event: CloudEvent,
   remoteId: string | null = null,
 ): Promise<string> {
-  const step = subscription.steps[stepIndex];
-  const preset = step?.preset ?? "cloudevent";
-  if (!step?.transform) return presetBody(preset, event);
   const key = `${subscription.id}:${subscription.version}:step${stepIndex}`;
+  return stepBody(subscription.steps[stepIndex] ?? {}, key, event, remoteId);
+}
+
+/** buildStepPayload for a step's body settings alone: also what a preview runs (`key` null: compiled afresh). */
+export async function stepBody(
+  step: Pick<Step, "preset" | "transform">,
+  key: string | null,
+  event: CloudEvent,
+  remoteId: string | null = null,
+): Promise<string> {
+  const preset = step.preset ?? "cloudevent";
+  if (!step.transform) return presetBody(preset, event);
   const input = applyPreset(preset, event);
   const output = await evaluateJson(key, step.transform, input, { remote_id: remoteId });
   if (output === undefined) throw new Error("the transform produced no output");

@@ -7,9 +7,11 @@ import { events } from "./events";
 import { identities } from "./identities";
 import { requireAdmin, requireJsonBody } from "./middleware";
 import { notifications } from "./notifications";
+import { preview } from "./preview";
 import { replays } from "./replays";
 import { newRouter, type Router } from "./router";
 import { secrets } from "./secrets";
+import { session } from "./session";
 import { sources } from "./sources";
 import { subscribers } from "./subscribers";
 import { subscriptions } from "./subscriptions";
@@ -17,6 +19,7 @@ import { syncs } from "./syncs";
 
 /** Everything under /v1/admin takes the operator's ADMIN_TOKEN and JSON bodies. */
 export const admin = newRouter();
+admin.route("/", session); // ahead of requireAdmin: signing in is how a browser gets its cookie
 admin.use("*", requireAdmin, requireJsonBody);
 // Typed as plain routers: the list's inferred union of every route schema cost tsc 15 s to check against `route`.
 const routers: Router[] = [
@@ -34,5 +37,6 @@ const routers: Router[] = [
   archives,
   archiveLinks,
   archiveTargets,
+  preview,
 ];
 for (const router of routers) admin.route("/", router);

@@ -23,6 +23,7 @@ import { redactHeaders } from "../lib/redact";
 import { iso } from "../lib/time";
 import { assertTargetUrls } from "../lib/url-policy";
 import { sweepDue } from "../pipeline/sweep";
+import { pushTestEvent } from "../pipeline/test-push";
 import { spec } from "./openapi";
 import { patchedInput, patchSchema } from "./patch";
 import { newRouter, type Router, requireFound } from "./router";
@@ -52,6 +53,20 @@ const Destination = z
   .openapi("Destination");
 
 const DestinationCreated = Destination.extend({ signing_secret: z.string() }).openapi("DestinationCreated");
+
+const TestAttempt = z
+  .object({
+    event: z.record(z.string(), z.unknown()),
+    status_code: z.number().nullable(),
+    duration_ms: z.number(),
+    error: z.string().nullable(),
+    response_excerpt: z.string().nullable(),
+    request: z
+      .object({ url: z.string(), method: z.string(), headers: z.record(z.string(), z.string()) })
+      .nullable()
+      .openapi({ description: "null when nothing was sent (a refused URL, credentials that will not open)" }),
+  })
+  .openapi("DestinationTestAttempt");
 
 const ListParams = z.object({ subscriber_id: Id("sub") });
 const Params = z.object({ subscriber_id: Id("sub"), id: Id("dst") });
@@ -292,5 +307,24 @@ export const destinations: Router = newRouter()
       const released = await releaseHeldDeliveries(c.env.DB, id, now);
       c.executionCtx.waitUntil(sweepDue(c.env, now, { graceMs: 0 }));
       return c.json({ ...(await present(c.env, await ownedDestination(c.env, subscriber_id, id))), released }, 200);
+    },
+  )
+  .openapi(
+    spec({
+      method: "post",
+      path: "/subscribers/{subscriber_id}/destinations/{id}/test",
+      tag: "destinations",
+      summary: "Send a test event through the real push and show the attempt; nothing is recorded",
+      description:
+        "The sample goes through the URL policy, auth, cloudevents_mode, signature and timeout a delivery has, even " +
+        "to a disabled destination. It is not an event or a delivery: no rows are written, and its outcome neither " +
+        "counts towards auto-disable nor clears a failure streak. Credentials in the request shown are redacted.",
+      params: Params,
+      bodyRequired: false,
+      response: TestAttempt,
+    }),
+    async (c) => {
+      const { subscriber_id, id } = c.req.valid("param");
+      return c.json(await pushTestEvent(c.env, await ownedDestination(c.env, subscriber_id, id)), 200);
     },
   );

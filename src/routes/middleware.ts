@@ -1,4 +1,6 @@
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { CSRF_HEADER, isValidSession, SESSION_COOKIE } from "../auth/admin-session";
 import { constantTimeEqual, sha256Hex } from "../auth/secrets";
 import { getSourceByKeyHash } from "../db/sources";
 import { getSubscriberByKeyHash } from "../db/subscribers";
@@ -6,14 +8,32 @@ import { Problem, unauthorized } from "../lib/problem";
 import { publisherByKey } from "../pipeline/publishers";
 import type { AppEnv } from "./router";
 
-function bearer(header: string | undefined): string | null {
+export function bearer(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match ? match[1] : null;
 }
 
+/**
+ * The operator: the ADMIN_TOKEN as a bearer token, or the dashboard's session cookie (auth/admin-session.ts), whose
+ * writes must carry the CSRF header. A bearer header, when sent, decides alone.
+ */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const adminToken = c.env.ADMIN_TOKEN;
   const token = bearer(c.req.header("authorization"));
-  if (!token || !c.env.ADMIN_TOKEN || !(await constantTimeEqual(token, c.env.ADMIN_TOKEN))) throw unauthorized();
+  if (!adminToken) throw unauthorized();
+  if (token !== null) {
+    if (!(await constantTimeEqual(token, adminToken))) throw unauthorized();
+  } else {
+    const session = getCookie(c, SESSION_COOKIE);
+    if (!session || !(await isValidSession(adminToken, session, Date.now()))) throw unauthorized();
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.header(CSRF_HEADER) !== "1") {
+      throw new Problem(
+        403,
+        "Forbidden",
+        `a change made with the session cookie must carry the ${CSRF_HEADER}: 1 header`,
+      );
+    }
+  }
   await next();
 });
 
