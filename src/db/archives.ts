@@ -1,5 +1,6 @@
 import type { ArchiveFormat, StoredArchiveSettings } from "../domain/archive-settings";
 import type { ArchiveStatus } from "../domain/status";
+import { countRowsStatement } from "./stats";
 import { chunk, listNewestFirst, MAX_PARAMS, mapPage, type Page, parseJsonColumn, placeholders } from "./util";
 
 export interface ArchiveRow {
@@ -180,14 +181,24 @@ export async function markArchiveReady(
   result: { events: number; bytes: number; sha256: string; expires_at: number },
   now: number,
 ): Promise<boolean> {
-  const outcome = await db
-    .prepare(
-      `UPDATE archives SET status = 'ready', events = ?, bytes = ?, sha256 = ?, expires_at = ?, ready_at = ?,
-         progress_events = ?, error = NULL, checkpoint = NULL, lease_token = NULL, lease_until = NULL, updated_at = ?
-       WHERE id = ? AND status = 'building' AND lease_token = ?`,
-    )
-    .bind(result.events, result.bytes, result.sha256, result.expires_at, now, result.events, now, id, token)
-    .run();
+  const [, outcome] = await db.batch([
+    // Counted for the overview in the same transaction, before the write that would hide the row from the count.
+    countRowsStatement(
+      db,
+      "archives_built",
+      now,
+      "SELECT subscriber_id AS key FROM archives WHERE id = ?1 AND status = 'building' AND lease_token = ?2",
+      id,
+      token,
+    ),
+    db
+      .prepare(
+        `UPDATE archives SET status = 'ready', events = ?, bytes = ?, sha256 = ?, expires_at = ?, ready_at = ?,
+           progress_events = ?, error = NULL, checkpoint = NULL, lease_token = NULL, lease_until = NULL, updated_at = ?
+         WHERE id = ? AND status = 'building' AND lease_token = ?`,
+      )
+      .bind(result.events, result.bytes, result.sha256, result.expires_at, now, result.events, now, id, token),
+  ]);
   return (outcome.meta.changes ?? 0) === 1;
 }
 

@@ -2,6 +2,7 @@ import type { DeliveryRow } from "./deliveries";
 import { type DestinationRow, destinationFromStored, type StoredDestination } from "./destinations";
 import type { EventRow } from "./events";
 import { claimUnderLease, LEASED, type LeaseClaim } from "./lost-work";
+import { countRowsStatement } from "./stats";
 import { type StoredSubscription, type SubscriptionRow, subscriptionFromStored } from "./subscriptions";
 import { IDS } from "./util";
 
@@ -59,8 +60,20 @@ export async function claimDeliveries(
   settles: readonly Settle[],
   now: number,
 ): Promise<Set<string>> {
+  const list = JSON.stringify(settles);
   const settle = settles.length
     ? [
+        // Ended without an attempt (its destination or payload is gone): still a dead delivery on the overview,
+        // counted before the update with its condition.
+        countRowsStatement(
+          db,
+          "deliveries_dead",
+          now,
+          `SELECT d.destination_id AS key FROM json_each(?1) AS j JOIN deliveries d ON d.id = json_extract(j.value, '$.id')
+           WHERE json_extract(j.value, '$.status') = 'dead' AND d.attempts = json_extract(j.value, '$.n')
+             AND +d.status IN ('ready', 'retrying') AND d.destination_id IS NOT NULL`,
+          list,
+        ),
         db
           .prepare(
             `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
@@ -69,7 +82,7 @@ export async function claimDeliveries(
              WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.attempts = json_extract(j.value, '$.n')
                AND +deliveries.status IN ('ready', 'retrying')`,
           )
-          .bind(JSON.stringify(settles), now),
+          .bind(list, now),
       ]
     : [];
   return claimUnderLease(db, LEASED.deliveries, claims, settle, now);

@@ -1,3 +1,4 @@
+import { countInsertedEvents } from "./stats";
 import { type StoredSubscription, type SubscriptionRow, subscriptionFromStored } from "./subscriptions";
 import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
 
@@ -104,6 +105,7 @@ export function eventGroupStatements(
              ON CONFLICT (source_id, external_id) DO NOTHING`,
           )
           .bind(JSON.stringify(rows), ...guardParams),
+        countInsertedEvents(db, group.sourceId, rows[0].received_at),
       );
     }
     layout.push({ guard: guardAt, readBack: statements.length });

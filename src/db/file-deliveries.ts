@@ -1,5 +1,7 @@
+import type { Counter } from "../domain/stats";
 import type { FileDeliveryStatus } from "../domain/status";
 import { idTimePrefix } from "../lib/ids";
+import { countRowsStatement } from "./stats";
 import { listNewestFirst, type Page } from "./util";
 
 /** One file sent to one archive target: an archive's zip, or a test file (`archive_id` null, `test` set). */
@@ -173,14 +175,28 @@ const AWAITING_CALLBACK = "status IN ('sent', 'unconfirmed') AND job_id = ?2";
 
 /** The import reported success: `confirmed`. False when the delivery no longer waits for this job. */
 export async function confirmImport(db: D1Database, id: string, jobId: string, now: number): Promise<boolean> {
-  const result = await db
-    .prepare(
-      `UPDATE file_deliveries SET status = 'confirmed', callback_due_at = NULL, last_error = NULL, updated_at = ?3
-       WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
-    )
-    .bind(id, jobId, now)
-    .run();
+  const [, result] = await db.batch([
+    countAwaiting(db, "files_confirmed", id, jobId, now),
+    db
+      .prepare(
+        `UPDATE file_deliveries SET status = 'confirmed', callback_due_at = NULL, last_error = NULL, updated_at = ?3
+         WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
+      )
+      .bind(id, jobId, now),
+  ]);
   return (result.meta.changes ?? 0) > 0;
+}
+
+/** The overview's count of a callback's outcome, taken in the transaction of the write it counts (before it). */
+function countAwaiting(db: D1Database, metric: Counter, id: string, jobId: string, now: number) {
+  return countRowsStatement(
+    db,
+    metric,
+    now,
+    `SELECT target_id AS key FROM file_deliveries WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
+    id,
+    jobId,
+  );
 }
 
 /**
@@ -194,14 +210,16 @@ export async function failImport(
   outcome: { status: "retrying" | "failed"; next_attempt_at: number | null; error: string },
   now: number,
 ): Promise<boolean> {
-  const result = await db
-    .prepare(
-      `UPDATE file_deliveries SET status = ?3, next_attempt_at = ?4, last_error = ?5, callback_due_at = NULL,
-         swept_at = NULL, updated_at = ?6
-       WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
-    )
-    .bind(id, jobId, outcome.status, outcome.next_attempt_at, outcome.error, now)
-    .run();
+  const [, result] = await db.batch([
+    countAwaiting(db, "files_import_failed", id, jobId, now),
+    db
+      .prepare(
+        `UPDATE file_deliveries SET status = ?3, next_attempt_at = ?4, last_error = ?5, callback_due_at = NULL,
+           swept_at = NULL, updated_at = ?6
+         WHERE id = ?1 AND ${AWAITING_CALLBACK}`,
+      )
+      .bind(id, jobId, outcome.status, outcome.next_attempt_at, outcome.error, now),
+  ]);
   return (result.meta.changes ?? 0) > 0;
 }
 
@@ -212,15 +230,19 @@ export type OverdueImport = Pick<FileDeliveryRow, "id" | "target_id" | "subscrib
  * heartbeat. A callback that arrives later still confirms or fails them.
  */
 export async function markOverdueImports(db: D1Database, now: number, limit: number): Promise<OverdueImport[]> {
-  const { results } = await db
-    .prepare(
-      `UPDATE file_deliveries SET status = 'unconfirmed', updated_at = ?1,
-         last_error = 'no import callback came by ' || strftime('%Y-%m-%dT%H:%M:%SZ', callback_due_at / 1000, 'unixepoch')
-       WHERE id IN (SELECT id FROM file_deliveries WHERE status = 'sent' AND callback_due_at IS NOT NULL
-                      AND callback_due_at <= ?1 ORDER BY callback_due_at LIMIT ?2)
-       RETURNING id, target_id, subscriber_id, job_id, file_name`,
-    )
-    .bind(now, limit)
-    .all<OverdueImport>();
-  return results;
+  // The same rows twice in one transaction: counted for the overview, then marked.
+  const overdue = `SELECT id, target_id FROM file_deliveries WHERE status = 'sent' AND callback_due_at IS NOT NULL
+                     AND callback_due_at <= ?1 ORDER BY callback_due_at LIMIT ?2`;
+  const [, marked] = await db.batch<OverdueImport>([
+    countRowsStatement(db, "files_unconfirmed", now, `SELECT target_id AS key FROM (${overdue})`, now, limit),
+    db
+      .prepare(
+        `UPDATE file_deliveries SET status = 'unconfirmed', updated_at = ?1,
+           last_error = 'no import callback came by ' || strftime('%Y-%m-%dT%H:%M:%SZ', callback_due_at / 1000, 'unixepoch')
+         WHERE id IN (SELECT id FROM (${overdue}))
+         RETURNING id, target_id, subscriber_id, job_id, file_name`,
+      )
+      .bind(now, limit),
+  ]);
+  return marked.results;
 }

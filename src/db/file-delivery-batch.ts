@@ -48,8 +48,13 @@ export interface FileAttemptRecord extends LeaseRecord {
 
 /**
  * Every attempt's outcome in one statement, each guarded by its attempt number. `remote`, `bytes` and the import's
- * `job_id` keep what an earlier attempt wrote when this one has none (a requeue clears `callback_due_at`).
+ * `job_id` keep what an earlier attempt wrote when this one has none (a requeue clears `callback_due_at`); `also` (the
+ * stage's counters) commits with it.
  */
-export function recordFileAttempts(db: D1Database, records: readonly FileAttemptRecord[]): Promise<void> {
-  return recordUnderLease(db, LEASED.fileDeliveries, records, ["bytes", "remote", "job_id", "callback_due_at"]);
+export function recordFileAttempts(
+  db: D1Database,
+  records: readonly FileAttemptRecord[],
+  also: readonly D1PreparedStatement[] = [],
+): Promise<void> {
+  return recordUnderLease(db, LEASED.fileDeliveries, records, ["bytes", "remote", "job_id", "callback_due_at"], also);
 }

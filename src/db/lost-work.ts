@@ -177,18 +177,19 @@ export interface LeaseRecord {
  * Every attempt's outcome for a table with `last_status_code`, `last_error` and `sent_at` (announcements, file
  * deliveries), in one statement, each guarded by its attempt number: a stale writer (another attempt has since been
  * claimed) changes nothing. `keep` names further fields of the record, written to the columns of the same name,
- * where a null leaves what an earlier attempt wrote.
+ * where a null leaves what an earlier attempt wrote. `also` goes in the same transaction (the stage's counters).
  */
 export async function recordUnderLease<R extends LeaseRecord>(
   db: D1Database,
   leased: Leased,
   records: readonly R[],
   keep: ReadonlyArray<Exclude<keyof R & string, keyof LeaseRecord>> = [],
+  also: readonly D1PreparedStatement[] = [],
 ): Promise<void> {
   if (!records.length) return;
   const { table, key } = leased;
   const kept = keep.map((column) => `${column} = coalesce(json_extract(j.value, '$.${column}'), ${column}),`).join(" ");
-  await db
+  const record = db
     .prepare(
       `UPDATE ${table} SET status = json_extract(j.value, '$.status'),
          next_attempt_at = json_extract(j.value, '$.next_attempt_at'), lease_until = NULL, swept_at = NULL,
@@ -198,8 +199,9 @@ export async function recordUnderLease<R extends LeaseRecord>(
        FROM json_each(?1) AS j
        WHERE ${table}.${key} = json_extract(j.value, '$.id') AND ${table}.attempts = json_extract(j.value, '$.n')`,
     )
-    .bind(JSON.stringify(records))
-    .run();
+    .bind(JSON.stringify(records));
+  if (also.length) await db.batch([record, ...also]);
+  else await record.run();
 }
 
 /**

@@ -11,9 +11,11 @@ import {
 import { disableDestination, getDestination, recordDestinationOutcome } from "../db/destinations";
 import { LEASED } from "../db/lost-work";
 import { storePayload } from "../db/payloads";
+import { addCounters } from "../db/stats";
 import { getSubscription } from "../db/subscriptions";
 import { decideAttempt } from "../domain/attempt-decision";
 import { IdentityError } from "../domain/errors";
+import { attemptCounters } from "../domain/stats";
 import { notClaimable } from "../engine/stage";
 import { logStep } from "../lib/log";
 import { ringDeliveries } from "../queues/ring";
@@ -153,6 +155,12 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
         ]
       : []),
     ...(follow ? insertDeliveries(env.DB, [follow]) : []),
+    ...addCounters(
+      env.DB,
+      attemptCounters([
+        { destinationId: destination.id, outcome: decision.outcome, at: now, durationMs: pushed.durationMs },
+      ]),
+    ),
   ]);
 
   const rings = [

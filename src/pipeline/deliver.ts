@@ -12,8 +12,10 @@ import {
 import type { DestinationRow } from "../db/destinations";
 import { LEASED } from "../db/lost-work";
 import { loadCloudEvent, loadPayload, offloadPayloads } from "../db/payloads";
+import { addCounters } from "../db/stats";
 import type { SubscriptionRow } from "../db/subscriptions";
 import { type AttemptDecision, decideAttempt } from "../domain/attempt-decision";
+import { attemptCounters } from "../domain/stats";
 import { runBounded } from "../engine/limiter";
 import { claimable, runStage, type Stage } from "../engine/stage";
 import { newId } from "../lib/ids";
@@ -181,7 +183,21 @@ function deliverStage(env: Env, identitySteps: string[]): Stage<Item, Outcome, R
       }
       const sent = done.filter(({ outcome }) => outcome.decision.outcome === "sent").map(({ item }) => item);
       const follows = await nextStepsFor(env, sent, now);
-      await recordAttempts(env.DB, attempts, [...destinations.values()], insertDeliveries(env.DB, follows), now);
+      const counters = attemptCounters(
+        done.map(({ item, outcome }) => ({
+          destinationId: item.destination.id,
+          outcome: outcome.decision.outcome,
+          at: outcome.startedAt,
+          durationMs: outcome.pushed.durationMs,
+        })),
+      );
+      await recordAttempts(
+        env.DB,
+        attempts,
+        [...destinations.values()],
+        [...insertDeliveries(env.DB, follows), ...addCounters(env.DB, counters)],
+        now,
+      );
       for (const { item, outcome } of done) {
         logStep({
           stage: "deliver",

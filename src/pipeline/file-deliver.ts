@@ -13,9 +13,11 @@ import {
 } from "../db/file-deliveries";
 import { readFileDeliveryBatch, recordFileAttempts } from "../db/file-delivery-batch";
 import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { addCounters } from "../db/stats";
 import { getSubscriber } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
+import { fileAttemptCounters } from "../domain/stats";
 import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -334,6 +336,19 @@ function fileStage(
             outcome.callbackTimeoutS !== null ? outcome.finishedAt + outcome.callbackTimeoutS * 1000 : null,
           at: outcome.finishedAt,
         })),
+        // A target's test file is no archive delivered: only archives' files are counted.
+        addCounters(
+          env.DB,
+          fileAttemptCounters(
+            done
+              .filter(({ item }) => item.archive)
+              .map(({ item, outcome }) => ({
+                targetId: item.target.id,
+                outcome: outcome.decision.status,
+                at: outcome.finishedAt,
+              })),
+          ),
+        ),
       );
       for (const { item, outcome } of done) {
         outcomes.set(item.delivery.id, outcome.decision.status);

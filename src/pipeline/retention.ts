@@ -8,6 +8,8 @@ import {
   expiredArchives,
   type RetentionWindow,
 } from "../db/retention";
+import { deleteCountersBefore } from "../db/stats";
+import { hourOf } from "../domain/stats";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { ringRetention } from "../queues/ring";
@@ -15,7 +17,7 @@ import { ringRetention } from "../queues/ring";
 /**
  * The daily retention run: events (with their deliveries, attempts, archive membership, R2 bodies and their
  * deliveries' R2 payloads), notifications, subscription change notices and test files older than RETENTION_DAYS,
- * and archives (zip, row and file deliveries) past their own expires_at. It works in bounded chunks and stops at a budget, so no invocation hits a CPU, time or subrequest
+ * archives (zip, row and file deliveries) past their own expires_at, and the overview's counters past 35 days. It works in bounded chunks and stops at a budget, so no invocation hits a CPU, time or subrequest
  * limit; what is left is handed to the next pass through the `archive` queue. identities and oauth_tokens are never
  * touched: they are state, not history.
  */
@@ -36,6 +38,8 @@ const MAX_PASSES = 200;
  * if no archive covers it yet, and an expired archive's row is kept so the cron cannot build its period again.
  */
 export const SCHEDULER_REACH_MS = 15 * DAY_MS;
+/** The overview reads 30 days back at most: its counters are kept a little longer, whatever RETENTION_DAYS says. */
+const STATS_KEEP_MS = 35 * DAY_MS;
 
 export interface RetentionReport {
   events: number;
@@ -45,6 +49,8 @@ export interface RetentionReport {
   notices: number;
   testFiles: number;
   archives: number;
+  /** The overview's hourly counter rows. */
+  stats: number;
   /** Whether rows were left because the budget ran out. */
   more: boolean;
 }
@@ -100,6 +106,7 @@ export async function runRetention(
     notices: 0,
     testFiles: 0,
     archives: 0,
+    stats: 0,
     more: false,
   };
   // Only chunks that found rows count: a phase with nothing to do must not use up the budget of the next one.
@@ -161,6 +168,8 @@ export async function runRetention(
       logsLeft ||= !done;
     }
   }
+  // One statement: a day's counters are a few thousand rows at most.
+  report.stats = await deleteCountersBefore(env.DB, hourOf(now - STATS_KEEP_MS));
   report.more = archivesLeft || eventsLeft || logsLeft;
   return report;
 }

@@ -13,6 +13,7 @@ import { newRouter, type Router } from "./router";
 import { secrets } from "./secrets";
 import { session } from "./session";
 import { sources } from "./sources";
+import { stats } from "./stats";
 import { subscribers } from "./subscribers";
 import { subscriptions } from "./subscriptions";
 import { syncs } from "./syncs";
@@ -38,5 +39,6 @@ const routers: Router[] = [
   archiveLinks,
   archiveTargets,
   preview,
+  stats,
 ];
 for (const router of routers) admin.route("/", router);

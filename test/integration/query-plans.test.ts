@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LEASED, leaseClaimSql } from "../../src/db/lost-work";
+import { STATS_READ_SQL } from "../../src/db/stats";
 
 /**
  * A batch claim must look each named row up by its key. If the planner takes the status index instead, it walks every
@@ -23,4 +24,15 @@ describe("batch claims use the key, not the status index", () => {
       expect(plan.join("\n")).not.toMatch(/_by_status|_due/);
     });
   }
+});
+
+describe("the overview's counters are read by key", () => {
+  it("the stats read is a range search on stats_hourly's primary key", async () => {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${STATS_READ_SQL}`)
+      .bind(0, 24, 1)
+      .all<{ detail: string }>();
+    const plan = results.map((row) => row.detail).join("\n");
+    expect(plan).toMatch(/SEARCH stats_hourly USING PRIMARY KEY \(hour>\? AND hour<\?\)/);
+    expect(plan).not.toMatch(/SCAN stats_hourly/);
+  });
 });
