@@ -142,6 +142,7 @@ async function emailAbout(env: Env, item: Item, file: OutgoingFile, subject: str
     archiveName: item.delivery.file_name,
     periodStart: archive.period_start,
     periodEnd: `${archive.period_end} (${archive.timezone})`,
+    ...(archive.partial ? { partialUpTo: new Date(archive.to_ms).toISOString() } : {}),
     events: archive.events ?? 0,
     bytes: file.size,
     sha256: file.sha256 ?? "",

@@ -15,6 +15,8 @@ export interface ArchiveEmailInfo {
   sha256: string;
   url: string;
   expiresAt: string;
+  /** A partial export (the period so far): the instant it runs to, said in the subject and the facts. */
+  partialUpTo?: string;
   /** The test message `POST …/archive-targets/{id}/test` sends. */
   test?: boolean;
   /** The target's own subject line, in place of the default. */
@@ -29,7 +31,7 @@ export interface EmailBody {
 
 export function archiveEmail(info: ArchiveEmailInfo): EmailBody {
   const subject = oneLine(
-    `${info.test ? "[Test] " : ""}${info.subject ?? `Events archive for ${info.subscriberName}: ${info.periodStart} to ${info.periodEnd}`}`,
+    `${info.test ? "[Test] " : ""}${info.subject ?? `Events archive for ${info.subscriberName}: ${info.periodStart} to ${info.periodEnd}`}${info.partialUpTo ? ` (so far, up to ${info.partialUpTo})` : ""}`,
   );
   const intro = info.test
     ? "This is a test message: the email archive target is set up and mail reaches you. The link below downloads a small test file."
@@ -37,6 +39,14 @@ export function archiveEmail(info: ArchiveEmailInfo): EmailBody {
   const facts: Array<[string, string]> = [
     ["File", info.archiveName],
     ["Period", `${info.periodStart} to ${info.periodEnd}`],
+    ...(info.partialUpTo
+      ? [
+          ["Partial", `events received up to ${info.partialUpTo}; the full period's archive follows when it ends`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ["Events", count(info.events)],
     ["Size", size(info.bytes)],
     ["SHA-256", info.sha256],

@@ -27,6 +27,18 @@ describe("archiveEmail", () => {
     expect(text.split("\n")).toContain(info.url);
   });
 
+  it("says when an archive is a partial export of the period so far", () => {
+    const { subject, text, html } = archiveEmail({ ...info, partialUpTo: "2026-03-04T14:30:05.000Z" });
+    expect(subject).toBe(
+      'Events archive for Acme <Learning> & "Co": 2026-03-02T00:00:00Z to 2026-03-09T00:00:00Z (so far, up to 2026-03-04T14:30:05.000Z)',
+    );
+    expect(text).toMatch(
+      /Partial: +events received up to 2026-03-04T14:30:05\.000Z; the full period's archive follows/,
+    );
+    expect(html).toContain("events received up to 2026-03-04T14:30:05.000Z");
+    expect(archiveEmail(info).text).not.toContain("Partial");
+  });
+
   it("escapes every value in the HTML, the link included", () => {
     const { html } = archiveEmail({ ...info, archiveName: "<script>alert(1)</script>.zip" });
     expect(html).not.toContain("<script>");
