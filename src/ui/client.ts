@@ -12,7 +12,7 @@ export const clientScript = String.raw`
 
   const TOKEN_KEY = "syndic.admin_token";
   const REPLAYS_KEY = "syndic.replays";
-  const DEFAULT_VIEW = "events";
+  const DEFAULT_VIEW = "overview";
   const STALE_MS = 30000;
   const LIVE_MS = 4000;
   const PAGE_SIZE = 50;
@@ -1717,6 +1717,156 @@ export const clientScript = String.raw`
     });
   }
 
+
+  // ---------------------------------------------------------------- overview
+  // The SVG namespace, read off the page's own inline icons (the script names no URL at all).
+  const SVG_NS = $("svg").namespaceURI;
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v != null) el.setAttribute(k, String(v));
+    for (const c of children.flat()) if (c != null) el.append(c);
+    return el;
+  }
+  const sum = (values) => values.reduce((a, b) => a + (b || 0), 0);
+  function slotLabel(iso, range) {
+    const d = new Date(iso);
+    return range === "24h"
+      ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : d.toLocaleDateString([], { month: "short", day: "numeric" });
+  }
+  /** Stacked bars, one per slot: each series a colour class (fill set in styles.ts), the tallest slot labelled. */
+  function barChart(title, slots, range, series, note) {
+    const W = 720, H = 160, PAD_L = 36, PAD_B = 20, n = slots.length || 1;
+    const totals = slots.map((_, i) => sum(series.map((s) => s.values[i])));
+    const max = Math.max(1, ...totals);
+    const bw = (W - PAD_L) / n;
+    const bars = [];
+    slots.forEach((slot, i) => {
+      let y = H - PAD_B;
+      for (const s of series) {
+        const v = s.values[i] || 0;
+        if (!v) continue;
+        const bh = (v / max) * (H - PAD_B - 8);
+        y -= bh;
+        bars.push(svg("rect", { x: (PAD_L + i * bw + 1).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 2).toFixed(1), height: bh.toFixed(1), class: "bar " + s.cls },
+          svg("title", null, slotLabel(slot, range) + " · " + s.name + ": " + v.toLocaleString())));
+      }
+    });
+    const every = Math.ceil(n / 8);
+    const labels = slots.map((slot, i) => (i % every ? null
+      : svg("text", { x: (PAD_L + i * bw + bw / 2).toFixed(1), y: H - 5, class: "axis", "text-anchor": "middle" }, slotLabel(slot, range))));
+    const chart = svg("svg", { viewBox: "0 0 " + W + " " + H, class: "chart", role: "img", "aria-label": title },
+      svg("line", { x1: PAD_L, x2: W, y1: H - PAD_B, y2: H - PAD_B, class: "grid" }),
+      svg("line", { x1: PAD_L, x2: W, y1: 8, y2: 8, class: "grid" }),
+      svg("text", { x: PAD_L - 4, y: 12, class: "axis", "text-anchor": "end" }, max.toLocaleString()),
+      svg("text", { x: PAD_L - 4, y: H - PAD_B, class: "axis", "text-anchor": "end" }, "0"),
+      bars, labels);
+    const legend = h("div", { class: "legend" }, series.map((s) =>
+      h("span", null, h("span", { class: "swatch " + s.cls }), s.name + " " + sum(s.values).toLocaleString())),
+      note ? h("span", { class: "sub" }, note) : null);
+    return card(title, h("div", { class: "card-body" }, chart, legend));
+  }
+  /** p50 and p99 as two lines over the slots; gaps where nothing was attempted. */
+  function latencyChart(slots, range, latency) {
+    const W = 720, H = 160, PAD_L = 48, PAD_B = 20, n = slots.length || 1;
+    const all = [...latency.p50, ...latency.p99].filter((v) => v != null);
+    const max = Math.max(10, ...all);
+    const x = (i) => PAD_L + ((i + 0.5) * (W - PAD_L)) / n;
+    const y = (v) => H - PAD_B - (v / max) * (H - PAD_B - 8);
+    const line = (values, cls) => {
+      let d = "";
+      values.forEach((v, i) => { if (v != null) d += (d && values[i - 1] != null ? "L" : "M") + x(i).toFixed(1) + " " + y(v).toFixed(1); });
+      return svg("path", { d: d || "M0 0", class: "line " + cls });
+    };
+    const dots = (values, cls) => values.map((v, i) => (v == null ? null
+      : svg("circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 2.5, class: "dot " + cls }, svg("title", null, slotLabel(slots[i], range) + ": " + duration(v)))));
+    const every = Math.ceil(n / 8);
+    const chart = svg("svg", { viewBox: "0 0 " + W + " " + H, class: "chart", role: "img", "aria-label": "Delivery latency" },
+      svg("line", { x1: PAD_L, x2: W, y1: H - PAD_B, y2: H - PAD_B, class: "grid" }),
+      svg("line", { x1: PAD_L, x2: W, y1: 8, y2: 8, class: "grid" }),
+      svg("text", { x: PAD_L - 4, y: 12, class: "axis", "text-anchor": "end" }, duration(max)),
+      svg("text", { x: PAD_L - 4, y: H - PAD_B, class: "axis", "text-anchor": "end" }, "0"),
+      line(latency.p99, "s-p99"), line(latency.p50, "s-p50"), dots(latency.p99, "s-p99"), dots(latency.p50, "s-p50"),
+      slots.map((slot, i) => (i % every ? null : svg("text", { x: x(i).toFixed(1), y: H - 5, class: "axis", "text-anchor": "middle" }, slotLabel(slot, range)))));
+    const legend = h("div", { class: "legend" },
+      h("span", null, h("span", { class: "swatch s-p50" }), "p50"),
+      h("span", null, h("span", { class: "swatch s-p99" }), "p99"),
+      h("span", { class: "sub" }, "upper bound of a histogram bucket: never below the true value, at most 1.5× above"));
+    return card("Delivery latency", h("div", { class: "card-body" }, chart, legend));
+  }
+  /** The busiest owners of a counter over the range, for "per source" and "per destination" tables. */
+  function topTable(title, kind, rows, columns) {
+    const ranked = rows.map((r) => ({ r, total: sum(columns.map((c) => sum(r[c[0]] || []))) }))
+      .filter((x) => x.total > 0).sort((a, b) => b.total - a.total).slice(0, 10);
+    if (!ranked.length) return null;
+    return card(title, miniTable([kind.replace(/s$/, ""), ...columns.map((c) => c[1])],
+      ranked.map(({ r }) => rowOf([ref(kind, r.id, true), ...columns.map((c) => sum(r[c[0]] || []).toLocaleString())]))));
+  }
+  const rowOf = (cells) => h("tr", null, cells.map((c) => h("td", null, c)));
+  let overviewRange = "24h";
+  async function renderOverview() {
+    const box = $("#overview-content");
+    if (!box) return;
+    if (!box.childElementCount) box.replaceChildren(h("div", { class: "empty" }, "Loading…"));
+    let st;
+    try {
+      st = await api("/v1/admin/stats?range=" + enc(overviewRange));
+    } catch (err) {
+      box.replaceChildren(h("div", { class: "empty" }, h("div", { class: "state-title" }, "Could not load the overview"), err && err.message ? String(err.message) : ""));
+      return;
+    }
+    const t = st.totals || {};
+    const sent = sum(t.deliveries_sent || []), failed = sum(t.deliveries_failed || []), dead = sum(t.deliveries_dead || []);
+    const attempts = sent + failed + dead;
+    const p99 = (st.latency_ms.p99 || []).filter((v) => v != null);
+    const unhealthy = st.unhealthy_destinations || [];
+    const parts = [
+      stats([
+        ["Events received", sum(t.events_received || []).toLocaleString()],
+        ["Deliveries sent", sent.toLocaleString(), attempts ? Math.round((100 * sent) / attempts) + "% of attempts" : null],
+        ["Failed, retrying", failed.toLocaleString()],
+        ["Dead", dead.toLocaleString()],
+        ["Worst p99", p99.length ? duration(Math.max(...p99)) : "—"],
+        ["Oldest undelivered", st.oldest_undelivered_age_s == null ? "none" : age(st.oldest_undelivered_age_s)],
+        ["Archives built", Number(st.archives.built).toLocaleString(), st.archives.delivered.toLocaleString() + " files sent, " + st.archives.unconfirmed.toLocaleString() + " unconfirmed"],
+      ]),
+      unhealthy.length
+        ? card("Destinations failing or disabled", miniTable(["Destination", "Subscriber", "State"], unhealthy.map((d) => rowOf([
+          h("span", null, h("span", { class: "strong" }, d.name || d.id), h("div", { class: "sub mono" }, d.url)),
+          ref("subscribers", d.subscriber_id, true),
+          d.disabled_at ? h("span", null, badge("disabled", "Disabled"), " ", timeEl(d.disabled_at)) : h("span", null, badge("retrying", "Failing"), " since ", timeEl(d.failing_since)),
+        ]))), badge("dead", String(unhealthy.length)))
+        : null,
+      barChart("Events received", st.slots, st.range, [{ name: "received", values: t.events_received || [], cls: "s-in" }]),
+      barChart("Deliveries", st.slots, st.range, [
+        { name: "sent", values: t.deliveries_sent || [], cls: "s-ok" },
+        { name: "failed", values: t.deliveries_failed || [], cls: "s-warn" },
+        { name: "dead", values: t.deliveries_dead || [], cls: "s-bad" },
+      ]),
+      latencyChart(st.slots, st.range, st.latency_ms),
+      // Attempts only: confirmed and unconfirmed imports are outcomes of files already counted as sent.
+      barChart("Archive files", st.slots, st.range, [
+        { name: "sent", values: t.files_sent || [], cls: "s-ok" },
+        { name: "failed", values: t.files_failed || [], cls: "s-warn" },
+        { name: "dead", values: t.files_dead || [], cls: "s-bad" },
+      ], "imports confirmed " + sum(t.files_confirmed || []).toLocaleString() + ", unconfirmed " +
+        sum(t.files_unconfirmed || []).toLocaleString() + ", failed " + sum(t.files_import_failed || []).toLocaleString()),
+      topTable("Busiest sources", "sources", st.sources || [], [["events_received", "Events"]]),
+      topTable("Destinations", "destinations", st.destinations || [], [["deliveries_sent", "Sent"], ["deliveries_failed", "Failed"], ["deliveries_dead", "Dead"]]),
+    ];
+    box.replaceChildren(...parts.filter(Boolean));
+    updateRefs();
+  }
+  function wireOverview() {
+    for (const radio of $$("input[name=overview-range]")) {
+      radio.addEventListener("change", () => { overviewRange = radio.value; renderOverview(); });
+    }
+    const refresh = $("#view-overview [data-action=refresh]");
+    if (refresh) refresh.addEventListener("click", async () => { busy(refresh, true); await renderOverview(); busy(refresh, false); });
+    // The counters move with every batch: an open overview follows them once a minute.
+    setInterval(() => { if (current === "overview" && !document.hidden) renderOverview(); }, 60_000);
+  }
+
   // ---------------------------------------------------------------- navigation, sign-in, boot
   let current = null;
   function route() {
@@ -1738,6 +1888,7 @@ export const clientScript = String.raw`
     }
     document.title = view.charAt(0).toUpperCase() + view.slice(1) + " · Syndic";
     if (view === "replays") { renderReplays(); pollReplays(); return; }
+    if (view === "overview") { renderOverview(); return; }
     autoPick(view);
     // Coming back to a list refreshes it, unless the operator paged into it: keep their place.
     const s = listState(view);
@@ -1838,6 +1989,7 @@ export const clientScript = String.raw`
   }
   wireReplayForm();
   wireArchiveForm();
+  wireOverview();
   for (const form of $$("form[data-lookup]")) {
     form.addEventListener("submit", (e) => {
       e.preventDefault();

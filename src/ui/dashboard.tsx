@@ -11,6 +11,7 @@ import {
   LockIcon,
   LogoIcon,
   NotificationsIcon,
+  OverviewIcon,
   RefreshIcon,
   ReplaysIcon,
   SignOutIcon,
@@ -54,6 +55,13 @@ const SECTIONS = [
     title: "Identities",
     blurb: "The ids a subscriber's systems gave to the origins' people and records, as identity steps learned them.",
     Icon: IdentitiesIcon,
+  },
+  {
+    id: "overview",
+    group: "Traffic",
+    title: "Overview",
+    blurb: "How the relay is doing: events in, deliveries out, failures, latency and archives, per hour or per day.",
+    Icon: OverviewIcon,
   },
   {
     id: "events",
@@ -155,6 +163,12 @@ function RefreshButton() {
 
 function Toolbar(props: { id: string }) {
   switch (props.id) {
+    case "overview":
+      return (
+        <div class="toolbar">
+          <RefreshButton />
+        </div>
+      );
     case "events":
       return (
         <div class="toolbar">
@@ -269,6 +283,25 @@ function Toolbar(props: { id: string }) {
         </div>
       );
   }
+}
+
+/** The overview's frame; client.ts draws its tiles and charts from GET /v1/admin/stats. */
+function OverviewBody() {
+  return (
+    <div class="overview">
+      <div class="segmented" role="radiogroup" aria-label="Range">
+        <label>
+          <input type="radio" name="overview-range" value="24h" checked />
+          Last 24 hours
+        </label>
+        <label>
+          <input type="radio" name="overview-range" value="30d" />
+          Last 30 days
+        </label>
+      </div>
+      <div id="overview-content" aria-live="polite" />
+    </div>
+  );
 }
 
 function ReplaysBody() {
@@ -498,7 +531,13 @@ function Dashboard() {
                 <Toolbar id={s.id} />
               </div>
               {s.id === "archives" ? <ArchiveForm /> : null}
-              {s.id === "replays" ? <ReplaysBody /> : <ListSection id={s.id} />}
+              {s.id === "replays" ? (
+                <ReplaysBody />
+              ) : s.id === "overview" ? (
+                <OverviewBody />
+              ) : (
+                <ListSection id={s.id} />
+              )}
             </section>
           ))}
         </main>

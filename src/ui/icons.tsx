@@ -120,3 +120,10 @@ export const ArchivesIcon = () => (
     <line x1="10" y1="12" x2="14" y2="12" />
   </Icon>
 );
+
+export const OverviewIcon = () => (
+  <Icon>
+    <path d="M3 3v18h18" />
+    <path d="M7 15l4-4 3 3 5-6" />
+  </Icon>
+);

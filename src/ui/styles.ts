@@ -441,4 +441,22 @@ details.raw > .pre-wrap { margin: 12px; }
   .topbar .btn .label { display: none; }
   .topbar .btn { width: 34px; padding: 0; }
 }
+
+.overview { display: flex; flex-direction: column; gap: 14px; }
+.overview > .segmented { align-self: flex-start; }
+#overview-content { display: flex; flex-direction: column; gap: 14px; }
+.chart { width: 100%; height: auto; display: block; }
+.chart .grid { stroke: var(--border); stroke-width: 1; }
+.chart .axis { fill: var(--text-3, #888); font-size: 10px; }
+.chart .line { fill: none; stroke-width: 2; }
+.legend { display: flex; flex-wrap: wrap; gap: 14px; margin-top: 8px; font-size: 12px; color: var(--text-2); align-items: center; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+.s-in { fill: #6366f1; background: #6366f1; }
+.s-ok { fill: #16a34a; background: #16a34a; }
+.s-warn { fill: #f59e0b; background: #f59e0b; }
+.s-warn2 { fill: #fb923c; background: #fb923c; }
+.s-bad { fill: #dc2626; background: #dc2626; }
+.s-p50 { stroke: #6366f1; fill: #6366f1; background: #6366f1; }
+.s-p99 { stroke: #dc2626; fill: #dc2626; background: #dc2626; }
+.line.s-p50, .line.s-p99 { fill: none; }
 `;
