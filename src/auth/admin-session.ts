@@ -27,14 +27,18 @@ export async function newSession(adminToken: string, now: number): Promise<{ val
   return { value: `v1.${expiresAt}.${await mac(adminToken, expiresAt)}`, expiresAt };
 }
 
-/** A cookie this ADMIN_TOKEN minted and that has not expired; a MAC is compared in constant time. */
-export async function isValidSession(adminToken: string, value: string, now: number): Promise<boolean> {
+/** When a cookie this ADMIN_TOKEN minted expires, or null for any other; a MAC is compared in constant time. */
+export async function sessionExpiry(adminToken: string, value: string, now: number): Promise<number | null> {
   const match = SESSION_VALUE.exec(value);
-  if (!match) return false;
+  if (!match) return null;
   const expiresAt = Number(match[1]);
   // Later than any session minted now could last: not one of ours, whatever its MAC.
-  if (expiresAt <= now || expiresAt > now + SESSION_LIFETIME_S * 1000) return false;
-  return constantTimeEqual(match[2], await mac(adminToken, expiresAt));
+  if (expiresAt <= now || expiresAt > now + SESSION_LIFETIME_S * 1000) return null;
+  return (await constantTimeEqual(match[2], await mac(adminToken, expiresAt))) ? expiresAt : null;
+}
+
+export async function isValidSession(adminToken: string, value: string, now: number): Promise<boolean> {
+  return (await sessionExpiry(adminToken, value, now)) !== null;
 }
 
 /**

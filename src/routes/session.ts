@@ -1,8 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import { cookieMustBeSecure, newSession, SESSION_COOKIE, SESSION_LIFETIME_S } from "../auth/admin-session";
+import {
+  cookieMustBeSecure,
+  newSession,
+  SESSION_COOKIE,
+  SESSION_LIFETIME_S,
+  sessionExpiry,
+} from "../auth/admin-session";
 import { constantTimeEqual } from "../auth/secrets";
 import { unauthorized } from "../lib/problem";
 import { iso } from "../lib/time";
@@ -15,6 +21,7 @@ const SessionInput = z
   .openapi("SessionInput", { description: "the ADMIN_TOKEN, here or as a bearer token" });
 
 const Session = z.object({ expires_at: z.string() }).openapi("Session");
+const SessionState = z.object({ signed_in: z.boolean(), expires_at: z.string().nullable() }).openapi("SessionState");
 
 /** The cookie's attributes; sign-out must repeat them so the browser drops the same cookie. */
 function cookieOptions(c: Context<AppEnv>): CookieOptions {
@@ -26,6 +33,21 @@ function cookieOptions(c: Context<AppEnv>): CookieOptions {
  * the cookie gets one, and signing out clears a cookie that may already have expired.
  */
 export const session: Router = newRouter()
+  .openapi(
+    spec({
+      method: "get",
+      path: "/session",
+      tag: "session",
+      summary: "Whether this browser's session cookie is good, and until when (never a 401: the page asks at load)",
+      response: SessionState,
+    }),
+    async (c) => {
+      const value = getCookie(c, SESSION_COOKIE);
+      const adminToken = c.env.ADMIN_TOKEN;
+      const expiresAt = value && adminToken ? await sessionExpiry(adminToken, value, Date.now()) : null;
+      return c.json({ signed_in: expiresAt !== null, expires_at: iso(expiresAt) }, 200);
+    },
+  )
   .openapi(
     spec({
       method: "post",

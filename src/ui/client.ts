@@ -10,7 +10,9 @@ export const clientScript = String.raw`
 (() => {
   "use strict";
 
-  const TOKEN_KEY = "syndic.admin_token";
+  // Not the token: a marker that this browser is signed in, so other tabs follow a sign-in or sign-out. The token
+  // itself is exchanged for an HttpOnly session cookie that no script on the page can read.
+  const SIGNED_IN_KEY = "syndic.signed_in";
   const REPLAYS_KEY = "syndic.replays";
   const DEFAULT_VIEW = "overview";
   const STALE_MS = 30000;
@@ -23,7 +25,8 @@ export const clientScript = String.raw`
     set(key, value) { try { localStorage.setItem(key, value); } catch (_) { /* storage disabled */ } },
     del(key) { try { localStorage.removeItem(key); } catch (_) { /* storage disabled */ } },
   };
-  const token = () => store.get(TOKEN_KEY) || "";
+  let signedIn = false;
+  const token = () => signedIn;
 
   // ---------------------------------------------------------------- DOM helpers
   const $ = (sel, root) => (root || document).querySelector(sel);
@@ -233,8 +236,11 @@ export const clientScript = String.raw`
   }
   async function api(path, options) {
     const opts = options || {};
-    const headers = { accept: "application/json, application/problem+json", authorization: "Bearer " + token() };
-    const init = { method: opts.method || "GET", headers, cache: "no-store" };
+    const method = opts.method || "GET";
+    const headers = { accept: "application/json, application/problem+json" };
+    // The session cookie goes by itself; a change also carries the header a cross-site form cannot send.
+    if (method !== "GET" && method !== "HEAD") headers["x-syndic-csrf"] = "1";
+    const init = { method, headers, cache: "no-store", credentials: "same-origin" };
     if (opts.body !== undefined) {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(opts.body);
@@ -249,8 +255,8 @@ export const clientScript = String.raw`
     let body = null;
     if (text) { try { body = JSON.parse(text); } catch (_) { body = null; } }
     if (res.status === 401) {
-      signOut("The relay rejected the admin token. Paste a valid one to continue.");
-      throw new ApiError(401, "Unauthorized", "The admin token was rejected.");
+      signOut("The session ended (it lasts 12 hours, and ends when the admin token changes). Sign in again.");
+      throw new ApiError(401, "Unauthorized", "The session ended.");
     }
     if (!res.ok) {
       const p = body && typeof body === "object" ? body : {};
@@ -1917,7 +1923,9 @@ export const clientScript = String.raw`
     setTimeout(() => $("#token-input").focus(), 0);
   }
   function signOut(message) {
-    store.del(TOKEN_KEY);
+    if (signedIn) fetch("/v1/admin/session", { method: "DELETE", credentials: "same-origin" }).catch(() => {});
+    signedIn = false;
+    store.del(SIGNED_IN_KEY);
     clearInterval(healthTimer);
     healthTimer = null;
     clearTimeout(replayTimer);
@@ -1935,6 +1943,7 @@ export const clientScript = String.raw`
     showLogin(message);
   }
   function enterApp() {
+    signedIn = true;
     $("#login").hidden = true;
     $("#app").hidden = false;
     refreshHealth();
@@ -1955,12 +1964,16 @@ export const clientScript = String.raw`
     busy(btn, true);
     btn.textContent = "Checking…";
     try {
-      const res = await fetch("/v1/admin/sources?limit=1", {
-        headers: { authorization: "Bearer " + value, accept: "application/json" },
+      const res = await fetch("/v1/admin/session", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ token: value }),
         cache: "no-store",
+        credentials: "same-origin",
       });
       if (res.status === 401 || res.status === 403) return fail("The relay rejected that token.");
-      store.set(TOKEN_KEY, value);
+      if (!res.ok) return fail("Signing in failed (HTTP " + res.status + ").");
+      store.set(SIGNED_IN_KEY, String(Date.now()));
       input.value = "";
       box.hidden = true;
       enterApp();
@@ -2005,13 +2018,15 @@ export const clientScript = String.raw`
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("#drawer").hidden) closeDrawer(); });
   window.addEventListener("hashchange", () => { if (token()) route(); });
   window.addEventListener("storage", (e) => {
-    if (e.key !== TOKEN_KEY) return;
-    if (!e.newValue) signOut("Signed out in another tab.");
+    if (e.key !== SIGNED_IN_KEY) return;
+    if (!e.newValue) { signedIn = false; signOut("Signed out in another tab."); }
     else if ($("#app").hidden) enterApp();
   });
   setInterval(tickTimes, 30000);
 
-  if (token()) enterApp();
-  else showLogin();
+  // A session cookie from an earlier visit may still be good: one quiet request tells.
+  fetch("/v1/admin/session", { headers: { accept: "application/json" }, cache: "no-store", credentials: "same-origin" })
+    .then((res) => (res.ok ? res.json() : { signed_in: false }))
+    .then((state) => (state && state.signed_in ? enterApp() : showLogin()), () => showLogin());
 })();
 `;

@@ -473,7 +473,8 @@ function LoginScreen() {
         <p class="note">
           <LockIcon />
           <span>
-            Kept in this browser's local storage and sent only to this relay as a bearer token. Sign out to remove it.
+            Exchanged for a session cookie (12 hours) that no script on this page can read; the token itself is not
+            kept. Sign out to end it.
           </span>
         </p>
       </div>

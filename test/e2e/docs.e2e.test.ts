@@ -4,29 +4,8 @@
 
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_FLAGS, chromiumPath } from "./browser";
 import { freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
-
-const load = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
-const { existsSync } = (await load("node:fs")) as { existsSync(path: string): boolean };
-
-/** Debian's Chromium when installed, else the one @sparticuz/chromium ships inside its npm package. */
-async function chromiumPath(): Promise<string> {
-  if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
-  const { default: packaged } = await import("@sparticuz/chromium");
-  return packaged.executablePath();
-}
-
-// Without the background-networking flags Chromium phones home at start, which this closed network refuses.
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const persistTo = statePath();
 let relay: Relay;

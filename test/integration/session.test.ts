@@ -38,6 +38,24 @@ describe("admin sessions", () => {
     expect(byBody.headers.get("set-cookie")).toMatch(/^syndic_session=v1\./);
   });
 
+  it("says whether the cookie is good without ever answering 401", async () => {
+    const { cookie } = await signIn();
+    const good = await api("GET", "/v1/admin/session", undefined, NO_BEARER, withCookie(cookie));
+    expect(good.status).toBe(200);
+    expect(good.body.signed_in).toBe(true);
+    expect(Date.parse(good.body.expires_at)).toBeGreaterThan(Date.now());
+    const none = await api("GET", "/v1/admin/session", undefined, NO_BEARER);
+    expect(none.body).toEqual({ signed_in: false, expires_at: null });
+    const forged = await api(
+      "GET",
+      "/v1/admin/session",
+      undefined,
+      NO_BEARER,
+      withCookie(`${cookie.slice(0, -4)}AAAA`),
+    );
+    expect(forged.body).toEqual({ signed_in: false, expires_at: null });
+  });
+
   it("refuses a wrong token without setting a cookie", async () => {
     for (const res of [
       await api("POST", "/v1/admin/session", { token: "guess" }, NO_BEARER),

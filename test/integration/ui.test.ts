@@ -138,7 +138,11 @@ describe("GET /ui (operator dashboard)", () => {
     expect(script).toContain('"/syncs"');
     expect(script).toContain('"/resume"');
     expect(script).toContain('"/identities"');
-    expect(script).toContain('"Bearer "');
+    // Signed in by an HttpOnly session cookie: the token is sent once to /v1/admin/session and never kept or sent again.
+    expect(script).toContain('"/v1/admin/session"');
+    expect(script).toContain('"x-syndic-csrf"');
+    expect(script).toContain('credentials: "same-origin"');
+    expect(script).not.toContain("Bearer");
   });
 
   it("calls only admin routes the relay has", async () => {
