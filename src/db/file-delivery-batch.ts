@@ -2,6 +2,7 @@ import { type ArchiveTargetRow, archiveTargetFromStored, type StoredArchiveTarge
 import { type ArchiveRow, archiveFromStored, type StoredArchive } from "./archives";
 import type { FileDeliveryRow } from "./file-deliveries";
 import { LEASED, type LeaseRecord, recordUnderLease } from "./lost-work";
+import { type StoredSubscriber, type SubscriberRow, subscriberFromStored } from "./subscribers";
 import { IDS } from "./util";
 
 /**
@@ -14,12 +15,14 @@ export interface FileDeliveryBatch {
   deliveries: Map<string, FileDeliveryRow>;
   targets: Map<string, ArchiveTargetRow>;
   archives: Map<string, ArchiveRow>;
+  /** Their subscribers: an emailed link and an import trigger's link last for the subscriber's link TTL. */
+  subscribers: Map<string, SubscriberRow>;
 }
 
-/** The deliveries, their targets and their archives: one round trip. */
+/** The deliveries, their targets, archives and subscribers: one round trip. */
 export async function readFileDeliveryBatch(db: D1Database, ids: readonly string[]): Promise<FileDeliveryBatch> {
   const list = JSON.stringify(ids);
-  const [deliveries, targets, archives] = await db.batch<unknown>([
+  const [deliveries, targets, archives, subscribers] = await db.batch<unknown>([
     db.prepare(`SELECT * FROM file_deliveries WHERE id IN (${IDS})`).bind(list),
     db
       .prepare(`SELECT * FROM archive_targets WHERE id IN (SELECT target_id FROM file_deliveries WHERE id IN (${IDS}))`)
@@ -27,11 +30,15 @@ export async function readFileDeliveryBatch(db: D1Database, ids: readonly string
     db
       .prepare(`SELECT * FROM archives WHERE id IN (SELECT archive_id FROM file_deliveries WHERE id IN (${IDS}))`)
       .bind(list),
+    db
+      .prepare(`SELECT * FROM subscribers WHERE id IN (SELECT subscriber_id FROM file_deliveries WHERE id IN (${IDS}))`)
+      .bind(list),
   ]);
   return {
     deliveries: new Map((deliveries.results as FileDeliveryRow[]).map((row) => [row.id, row])),
     targets: new Map((targets.results as StoredArchiveTarget[]).map((row) => [row.id, archiveTargetFromStored(row)])),
     archives: new Map((archives.results as StoredArchive[]).map((row) => [row.id, archiveFromStored(row)])),
+    subscribers: new Map((subscribers.results as StoredSubscriber[]).map((row) => [row.id, subscriberFromStored(row)])),
   };
 }
 

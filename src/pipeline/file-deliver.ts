@@ -14,7 +14,7 @@ import {
 import { readFileDeliveryBatch, recordFileAttempts } from "../db/file-delivery-batch";
 import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
 import { addCounters } from "../db/stats";
-import { getSubscriber } from "../db/subscribers";
+import type { SubscriberRow } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { fileAttemptCounters } from "../domain/stats";
@@ -112,6 +112,8 @@ interface Item {
   delivery: FileDeliveryRow;
   target: ArchiveTargetRow;
   archive: ArchiveRow | null;
+  /** Read with the batch (null once deleted): the emailed or triggered link lasts its link TTL. */
+  subscriber: SubscriberRow | null;
   /** This attempt's number: the row's attempts once claimed. */
   attempt: number;
   /** The claim's clock: an emailed link's lifetime counts from it. */
@@ -123,9 +125,8 @@ interface Item {
  * archive-ready POST has it) with the archive's facts; for a test file, a short note saying it is a test.
  */
 async function emailAbout(env: Env, item: Item, file: OutgoingFile, subject: string | undefined): Promise<EmailBody> {
-  const subscriber = await getSubscriber(env.DB, item.target.subscriber_id);
+  const { archive, subscriber } = item;
   const subscriberName = subscriber?.name ?? item.target.subscriber_id;
-  const { archive } = item;
   if (!archive) {
     return testEmail({
       subscriberName,
@@ -155,15 +156,13 @@ async function emailAbout(env: Env, item: Item, file: OutgoingFile, subject: str
 /** What an s3 target's import trigger sees: the file, its key, a link signed for the subscriber's TTL, the callback. */
 async function importVars(
   env: Env,
-  target: ArchiveTargetRow,
+  item: Item,
   archive: ArchiveRow,
   filename: string,
   key: string,
-  now: number,
 ): Promise<ImportVars> {
-  const subscriber = await getSubscriber(env.DB, target.subscriber_id);
-  const link = await archiveLink(env, archive, linkTtlOf(subscriber), { now });
-  return { filename, key, url: link.url, callback_url: await callbackUrlOf(env, target) };
+  const link = await archiveLink(env, archive, linkTtlOf(item.subscriber), { now: item.claimedAt });
+  return { filename, key, url: link.url, callback_url: await callbackUrlOf(env, item.target) };
 }
 
 interface Outcome {
@@ -234,7 +233,15 @@ function fileStage(
         queued.set(row.target_id, ahead + 1);
         claims.push({ id, n: row.attempts, lease_until: now + (ahead + 1) * budget + LEASE_SLACK_MS });
         const archive = row.archive_id === null ? null : batch.archives.get(row.archive_id)!;
-        candidates.push({ delivery: row, target: target!, archive, attempt: row.attempts + 1, claimedAt: now });
+        const subscriber = batch.subscribers.get(row.subscriber_id) ?? null;
+        candidates.push({
+          delivery: row,
+          target: target!,
+          archive,
+          subscriber,
+          attempt: row.attempts + 1,
+          claimedAt: now,
+        });
       }
       const won = await claimOrAbandon(env.DB, LEASED.fileDeliveries, claims, abandons, now);
       for (const { id, error } of abandons) {
@@ -279,7 +286,7 @@ function fileStage(
             env,
             item.target.id,
             target.then,
-            await importVars(env, item.target, item.archive, file.name, sent.remote, item.claimedAt),
+            await importVars(env, item, item.archive, file.name, sent.remote),
             limitsOf(item.target),
           );
           sent = { ...sent, statusCode: triggered.statusCode };

@@ -1,5 +1,5 @@
 import { applyAuth } from "../auth/outbound";
-import { DEFAULT_JOB_ID, FILENAME, type ImportTrigger } from "../domain/archive-target";
+import { FILENAME, type ImportTrigger } from "../domain/archive-target";
 import { isRetryableStatus } from "../domain/backoff";
 import { evaluate, evaluateJson, expressionError } from "../domain/expressions";
 import { assertSendable } from "../lib/url-policy";
@@ -50,7 +50,7 @@ function answerOf(text: string): unknown {
 }
 
 async function jobIdOf(trigger: ImportTrigger, text: string): Promise<string> {
-  const expression = trigger.job_id ?? DEFAULT_JOB_ID;
+  const expression = trigger.job_id;
   let found: unknown;
   try {
     found = await evaluate(`import-job\n${expression}`, expression, answerOf(text));
