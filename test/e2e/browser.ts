@@ -1,6 +1,10 @@
 // Headless Chromium for the browser tests: Debian's when installed, else the one @sparticuz/chromium ships inside
 // its npm package (it launches here with no system package).
 
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
+
 const load = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
 const { existsSync } = (await load("node:fs")) as { existsSync(path: string): boolean };
 
@@ -21,3 +25,27 @@ export const CHROMIUM_FLAGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * A relay with a state directory of its own and a launched browser for the test file, both started before its
+ * tests (side by side) and stopped, the state removed, after them. Read them through the getters once started.
+ */
+export function relayWithBrowser(): { relay: () => Relay; browser: () => Browser } {
+  const persistTo = statePath();
+  let relay: Relay | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const [started, executablePath] = await Promise.all([
+      freePort().then((port) => startRelay({ port, persistTo })),
+      chromiumPath(),
+    ]);
+    relay = started;
+    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.stop();
+    rmSync(persistTo, { recursive: true, force: true });
+  });
+  return { relay: () => relay!, browser: () => browser! };
+}

@@ -2,34 +2,16 @@
 // token in the page's storage (only an HttpOnly, SameSite=Strict session cookie), the overview counts the events the
 // test publishes, and no page or console error happens on the way. Screenshots go to test-results/ for a person.
 
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_FLAGS, chromiumPath } from "./browser";
-import { ADMIN_TOKEN, adminClient, freePort, type Relay, ROOT, rmSync, startRelay, statePath } from "./harness";
+import { describe, expect, it } from "vitest";
+import { relayWithBrowser } from "./browser";
+import { ADMIN_TOKEN, adminClient, ROOT } from "./harness";
 
-const persistTo = statePath();
-let relay: Relay;
-let browser: Browser;
-const { api, create } = adminClient(() => relay);
-
-beforeAll(async () => {
-  const [started, executablePath] = await Promise.all([
-    freePort().then((port) => startRelay({ port, persistTo })),
-    chromiumPath(),
-  ]);
-  relay = started;
-  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+const started = relayWithBrowser();
+const { api, create } = adminClient(started.relay);
 
 describe("the dashboard in a browser", () => {
   it("signs in with a session cookie and its overview counts what was published", async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const context = await started.browser().newContext({ viewport: { width: 1400, height: 1000 } });
     // Nothing but the relay: the page must work with no other host.
     await context.route("**/*", (route) =>
       new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort("internetdisconnected"),
@@ -41,7 +23,7 @@ describe("the dashboard in a browser", () => {
       if (message.type() === "error") problems.push(`console: ${message.text()}`);
     });
 
-    await page.goto(`${relay.url}/ui`);
+    await page.goto(`${started.relay().url}/ui`);
     await page.fill("#token-input", ADMIN_TOKEN);
     await page.keyboard.press("Enter");
     await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
@@ -52,7 +34,7 @@ describe("the dashboard in a browser", () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
 
     const source = await create("/v1/admin/sources", { name: "Browser test LMS" });
-    const published = await fetch(`${relay.url}/v1/events`, {
+    const published = await fetch(`${started.relay().url}/v1/events`, {
       method: "POST",
       headers: { authorization: `Bearer ${source.api_key}`, "content-type": "application/json" },
       body: JSON.stringify([1, 2, 3].map((n) => ({ type: "courseCompletion", id: `b-${n}`, data: { n } }))),

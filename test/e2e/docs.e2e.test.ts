@@ -2,40 +2,21 @@
 // another host is refused (and recorded); the page must still draw every operation of /openapi.json, break none of
 // its own CSP, and have tried to reach no other origin.
 
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_FLAGS, chromiumPath } from "./browser";
-import { freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
+import { describe, expect, it } from "vitest";
+import { relayWithBrowser } from "./browser";
 
-const persistTo = statePath();
-let relay: Relay;
-let browser: Browser;
-
-beforeAll(async () => {
-  const [started, executablePath] = await Promise.all([
-    freePort().then((port) => startRelay({ port, persistTo })),
-    chromiumPath(),
-  ]);
-  relay = started;
-  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+const started = relayWithBrowser();
 
 describe("/docs in a browser, offline", () => {
   it("renders every operation from the relay alone, within its CSP", async () => {
-    const spec = (await (await fetch(`${relay.url}/openapi.json`)).json()) as {
+    const spec = (await (await fetch(`${started.relay().url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
     const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "options"]);
     const operations = Object.values(spec.paths).flatMap((item) => Object.keys(item).filter((m) => METHODS.has(m)));
     expect(operations.length).toBeGreaterThan(20);
 
-    const context = await browser.newContext();
+    const context = await started.browser().newContext();
     const refused: string[] = [];
     await context.route("**/*", (route) => {
       const url = new URL(route.request().url());
@@ -55,7 +36,7 @@ describe("/docs in a browser, offline", () => {
         console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI));`,
     });
 
-    const res = await page.goto(`${relay.url}/docs`);
+    const res = await page.goto(`${started.relay().url}/docs`);
     expect(res?.status()).toBe(200);
 
     const publish = page.locator('.opblock-post .opblock-summary-path[data-path="/v1/events"]');

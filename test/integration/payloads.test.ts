@@ -7,6 +7,7 @@ import entry from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import { runRetention } from "../../src/pipeline/retention";
 import { api, eventually, sinkConfigure, sinkRequests, sinkUrl, tenant, unique } from "../helpers/api";
+import { deliveryWithLostPayload } from "../helpers/lost-payload";
 
 const worker = entry as Required<Pick<ExportedHandler<Env>, "queue">>;
 const DAY_MS = 86_400_000;
@@ -94,29 +95,7 @@ describe("payloads too big for a row go to R2", () => {
 
   it("ends a delivery whose R2 payload is gone as dead with the reason, without spending an attempt", async () => {
     const t = await tenant();
-    const now = Date.now();
-    const id = newId("dlv", now);
-    await env.DB.batch(
-      insertDeliveries(env.DB, [
-        {
-          id,
-          event_id: newId("evt", now),
-          subscription_id: t.subscription.id,
-          subscriber_id: t.subscriber.id,
-          destination_id: t.destination.id,
-          step: 0,
-          generation: "lost-object-test",
-          chain: 0,
-          status: "ready",
-          payload: null,
-          payload_key: `payloads/${id}.json`,
-          next_attempt_at: now,
-          last_error: null,
-          created_at: now,
-          updated_at: now,
-        },
-      ]),
-    );
+    const id = await deliveryWithLostPayload(t, "lost-object-test");
     const batch = createMessageBatch("syndic-deliver", [
       { id: "lost", timestamp: new Date(), attempts: 1, body: { delivery_id: id } },
     ]);

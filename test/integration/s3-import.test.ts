@@ -7,6 +7,7 @@ import { sweepDue } from "../../src/pipeline/sweep";
 import { api, call, sinkConfigure, sinkRequests, sinkUrl, unique } from "../helpers/api";
 import { storeArchive } from "../helpers/ready-archive";
 import { recordingEnv } from "../helpers/recording-env";
+import { loopbackS3Target } from "../helpers/s3-target";
 
 /**
  * An s3 target with an import trigger, AlumnIQ's way (../shared/reference): the file goes into the bucket, the
@@ -24,15 +25,9 @@ async function importTarget(then: Record<string, unknown> = {}, fields: Record<s
   const subscriber = await api("POST", "/v1/admin/subscribers", { name: "Alumni Office", timezone: "UTC" });
   const mailbox = unique("alumniq");
   const created = await api("POST", `/v1/admin/subscribers/${subscriber.body.id}/archive-targets`, {
-    type: "s3",
+    ...loopbackS3Target("qa"),
     name: "AlumnIQ QA warehouse",
     environment: "sandbox",
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    prefix: `qa/${unique("warehouse")}/`,
-    access_key_id: s3.accessKeyId,
-    secret_access_key: s3.secretAccessKey,
     retry: FAST_RETRY,
     // biome-ignore lint/suspicious/noThenProperty: CONTRACT §3 names the import trigger `then`; it is never a function
     then: {

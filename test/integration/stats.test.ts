@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runArchiveJob } from "../../src/archive/build";
 import { addDays, localDate, spanPeriod } from "../../src/archive/periods";
 import { requestArchive } from "../../src/archive/schedule";
-import { insertDeliveries } from "../../src/db/deliveries";
 import { commitEventGroups } from "../../src/db/events";
 import { getFileDelivery } from "../../src/db/file-deliveries";
 import { getSubscriber } from "../../src/db/subscribers";
@@ -22,7 +21,9 @@ import { deliverBatch } from "../../src/pipeline/deliver";
 import { deliverFiles, sendArchiveToTargets } from "../../src/pipeline/file-deliver";
 import { sweepOverdueImports } from "../../src/pipeline/import-callback";
 import { api, deliveryOf, sinkConfigure, sinkUrl, tenant, unique } from "../helpers/api";
+import { deliveryWithLostPayload } from "../helpers/lost-payload";
 import { recordingEnv } from "../helpers/recording-env";
+import { loopbackS3Target } from "../helpers/s3-target";
 
 type Tenant = Awaited<ReturnType<typeof tenant>>;
 type Owned = { id: string } & Record<string, number[]>;
@@ -153,29 +154,7 @@ describe("GET /v1/admin/stats", () => {
 
   it("counts a delivery ended without an attempt (its payload gone) as dead, once", async () => {
     const t = await tenant();
-    const now = Date.now();
-    const id = newId("dlv", now);
-    await env.DB.batch(
-      insertDeliveries(env.DB, [
-        {
-          id,
-          event_id: newId("evt", now),
-          subscription_id: t.subscription.id,
-          subscriber_id: t.subscriber.id,
-          destination_id: t.destination.id,
-          step: 0,
-          generation: "stats-lost-object",
-          chain: 0,
-          status: "ready",
-          payload: null,
-          payload_key: `payloads/${id}.json`,
-          next_attempt_at: now,
-          last_error: null,
-          created_at: now,
-          updated_at: now,
-        },
-      ]),
-    );
+    const id = await deliveryWithLostPayload(t, "stats-lost-object");
     await deliverBatch(env, [id]);
     await deliverBatch(env, [id]);
     expect((await api("GET", `/v1/admin/deliveries/${id}`)).body).toMatchObject({ status: "dead", attempt_count: 0 });
@@ -225,7 +204,6 @@ describe("GET /v1/admin/stats", () => {
   });
 
   it("counts archives built, their files delivered, confirmed and left unconfirmed, per subscriber and target", async () => {
-    const s3 = inject("s3");
     const subscriber = await api("POST", "/v1/admin/subscribers", {
       name: "Alumni Office",
       timezone: "UTC",
@@ -233,15 +211,9 @@ describe("GET /v1/admin/stats", () => {
     });
     const trigger = unique("import");
     const target = await api("POST", `/v1/admin/subscribers/${subscriber.body.id}/archive-targets`, {
-      type: "s3",
+      ...loopbackS3Target("stats"),
       name: "warehouse",
       environment: "sandbox",
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      prefix: `stats/${unique("warehouse")}/`,
-      access_key_id: s3.accessKeyId,
-      secret_access_key: s3.secretAccessKey,
       retry: { max_attempts: 2, initial_delay: 5, max_delay: 10 },
       // biome-ignore lint/suspicious/noThenProperty: CONTRACT §3 names the import trigger `then`; it is never a function
       then: { url: `${sinkUrl()}/hooks/${trigger}/import`, body: '{"file": $filename}', callback_timeout_s: 600 },
