@@ -5,11 +5,12 @@ import { webhookHeaders } from "../auth/signature";
 import { type AnnouncementRecord, readAnnouncementBatch, recordAnnouncements } from "../db/announcement-batch";
 import { insertAnnouncement, unannouncedArchives } from "../db/announcements";
 import { type ArchiveRow, getArchive } from "../db/archives";
-import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim } from "../db/lost-work";
 import { getSubscriber, type SubscriberRow } from "../db/subscribers";
 import { isRetryableStatus, retryDelaySeconds } from "../domain/backoff";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
+import { reringLost, ringSwept } from "../engine/rering";
 import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { USER_AGENT } from "../lib/http";
 import { logStep } from "../lib/log";
@@ -249,28 +250,20 @@ export async function sweepAnnouncements(
   now = Date.now(),
   graceMs = 60_000,
 ): Promise<{ requeued: number; recovered: number }> {
-  const lost = await lostWork(env.DB, LEASED.announcements, {
-    dueBefore: now - graceMs,
-    sweptBefore: now - RESWEEP_AFTER_MS,
-    now,
-    limit: SEND_BATCH_LIMIT,
-  });
-  // Marked swept only once the doorbell is in the queue: a failed send leaves them for the next sweep.
-  await ringAnnouncements(
-    env,
-    lost.map((id) => ({ id })),
-  );
-  await markWorkSwept(env.DB, LEASED.announcements, lost, now);
+  const ring = (rings: Ring[]) => ringAnnouncements(env, rings);
+  const window = { dueBefore: now - graceMs, sweptBefore: now - RESWEEP_AFTER_MS, now, limit: SEND_BATCH_LIMIT };
+  const lost = await reringLost(env.DB, LEASED.announcements, window, ring);
   const missing = await unannouncedArchives(env.DB, now - UNANNOUNCED_LOOK_BACK_MS, now - graceMs, SEND_BATCH_LIMIT);
   for (const archive of missing) {
     await insertAnnouncement(env.DB, { archive_id: archive.id, subscriber_id: archive.subscriber_id }, now);
   }
-  const recovered = missing.map((archive) => archive.id);
-  await ringAnnouncements(
-    env,
-    recovered.map((id) => ({ id })),
+  await ringSwept(
+    env.DB,
+    LEASED.announcements,
+    missing.map((archive) => archive.id),
+    now,
+    ring,
   );
-  await markWorkSwept(env.DB, LEASED.announcements, recovered, now);
   if (lost.length || missing.length) {
     logStep({ stage: "archive_ready", outcome: "swept", requeued: lost.length, recovered: missing.length });
   }

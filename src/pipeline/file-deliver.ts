@@ -12,12 +12,13 @@ import {
   insertTestFileDelivery,
 } from "../db/file-deliveries";
 import { readFileDeliveryBatch, recordFileAttempts } from "../db/file-delivery-batch";
-import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim } from "../db/lost-work";
 import { addCounters } from "../db/stats";
 import type { SubscriberRow } from "../db/subscribers";
 import { type AttemptDecision, decideFileAttempt, testFileName } from "../domain/archive-target";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
 import { fileAttemptCounters } from "../domain/stats";
+import { reringLost, ringSwept } from "../engine/rering";
 import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { RelayError } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -438,19 +439,14 @@ export async function sendTestFile(env: Env, target: ArchiveTargetRow, now = Dat
 /**
  * For the sweeper: file deliveries due whose queue message was lost, and ready archives whose deliveries were never
  * recorded (the build job stopped in between), are handed to the queue again; imports whose callback is overdue turn
- * `unconfirmed`. Marked swept only once the doorbell is
- * in the queue: a failed send leaves them for the next sweep.
+ * `unconfirmed`. Marked swept only once the doorbell is in the queue: a failed send leaves them for the next sweep.
  */
 export async function sweepFileDeliveries(
   env: Env,
   window: { dueBefore: number; sweptBefore: number; now: number; limit: number },
 ): Promise<{ requeued: number; recovered: number; unconfirmed: number }> {
-  const lost = await lostWork(env.DB, LEASED.fileDeliveries, window);
-  await ringFileDeliveries(
-    env,
-    lost.map((id) => ({ id })),
-  );
-  await markWorkSwept(env.DB, LEASED.fileDeliveries, lost, window.now);
+  const ring = (rings: Ring[]) => ringFileDeliveries(env, rings);
+  const lost = await reringLost(env.DB, LEASED.fileDeliveries, window, ring);
   const missing = await archivesMissingFileDeliveries(
     env.DB,
     window.now - MISSING_LOOK_BACK_MS,
@@ -462,11 +458,7 @@ export async function sweepFileDeliveries(
     missing.map((archive) => ({ id: archive.id, file_name: eventFileName(archive) })),
     window.now,
   );
-  await ringFileDeliveries(
-    env,
-    recovered.map((id) => ({ id })),
-  );
-  await markWorkSwept(env.DB, LEASED.fileDeliveries, recovered, window.now);
+  await ringSwept(env.DB, LEASED.fileDeliveries, recovered, window.now, ring);
   const unconfirmed = await sweepOverdueImports(env, window.now);
   if (lost.length || recovered.length || unconfirmed) {
     logStep({

@@ -1,6 +1,6 @@
 import { SealedUnreadable, sourceSigningSecret, unseal } from "../auth/sealed";
 import { webhookHeaders } from "../auth/signature";
-import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim, lostWork, markWorkSwept } from "../db/lost-work";
+import { claimOrAbandon, LEASED, type LeaseAbandon, type LeaseClaim } from "../db/lost-work";
 import type { SourceRow } from "../db/sources";
 import {
   type NewSubscriptionNotice,
@@ -15,6 +15,7 @@ import {
 import type { SubscriptionRow } from "../db/subscriptions";
 import { decideAttempt } from "../domain/attempt-decision";
 import { DEFAULT_RETRY_POLICY } from "../domain/retry-policy";
+import { reringLost } from "../engine/rering";
 import { notClaimable, runStage, type Stage } from "../engine/stage";
 import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
@@ -311,13 +312,9 @@ export async function sweepSubscriptionNotices(
   env: Env,
   window: { dueBefore: number; sweptBefore: number; now: number; limit: number },
 ): Promise<number> {
-  const lost = await lostWork(env.DB, LEASED.subscriptionNotices, window);
-  // Marked swept only once the doorbell is in the queue: a failed send leaves them for the next sweep.
-  await ringSubscriptionNotices(
-    env,
-    lost.map((id) => ({ id })),
+  const lost = await reringLost(env.DB, LEASED.subscriptionNotices, window, (rings) =>
+    ringSubscriptionNotices(env, rings),
   );
-  await markWorkSwept(env.DB, LEASED.subscriptionNotices, lost, window.now);
   if (lost.length) logStep({ stage: "subscription_notice", outcome: "swept", requeued: lost.length });
   return lost.length;
 }

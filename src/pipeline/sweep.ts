@@ -1,14 +1,8 @@
 import { stalledArchiveIds, touchArchives } from "../db/archives";
-import {
-  LEASED,
-  lostWork,
-  markEventsSwept,
-  markWorkSwept,
-  type UnroutedEvent,
-  unroutedEventsToRing,
-} from "../db/lost-work";
+import { LEASED, markEventsSwept, type UnroutedEvent, unroutedEventsToRing } from "../db/lost-work";
 import { stalledSyncIds, touchSync } from "../db/syncs";
 import { SEND_BATCH_LIMIT } from "../domain/messages";
+import { reringLost } from "../engine/rering";
 import { logStep } from "../lib/log";
 import { ringArchives, ringDeliveries, ringEvents, ringNotifications, ringSync } from "../queues/ring";
 import { sweepAnnouncements } from "./archive-ready";
@@ -54,21 +48,9 @@ export async function sweepDue(
     );
     events = unrouted.length;
 
-    const lostDeliveries = await lostWork(env.DB, LEASED.deliveries, window);
-    await ringDeliveries(
-      env,
-      lostDeliveries.map((id) => ({ id })),
-    );
-    await markWorkSwept(env.DB, LEASED.deliveries, lostDeliveries, now);
-    deliveries = lostDeliveries.length;
-
-    const lostNotifications = await lostWork(env.DB, LEASED.notifications, window);
-    await ringNotifications(
-      env,
-      lostNotifications.map((id) => ({ id })),
-    );
-    await markWorkSwept(env.DB, LEASED.notifications, lostNotifications, now);
-    notifications = lostNotifications.length;
+    deliveries = (await reringLost(env.DB, LEASED.deliveries, window, (rings) => ringDeliveries(env, rings))).length;
+    notifications = (await reringLost(env.DB, LEASED.notifications, window, (rings) => ringNotifications(env, rings)))
+      .length;
 
     for (const id of await stalledSyncIds(env.DB, window.sweptBefore, SWEEP_LIMIT)) {
       await touchSync(env.DB, id, now);
