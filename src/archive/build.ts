@@ -83,7 +83,15 @@ class D1Source implements BuildSource {
     const events = await Promise.all(
       rows
         .filter((row) => row.found)
-        .map(async (row) => ({ id: row.event_id, body: row.body ?? (await this.largeBody(row.body_key)) })),
+        .map(async (row) => ({
+          id: row.event_id,
+          body: row.body ?? (await this.largeBody(row.body_key)),
+          shape: row.shape,
+          kept:
+            row.row_text !== null && row.row_format !== null && row.row_cells !== null
+              ? { text: row.row_text, format: row.row_format, cells: row.row_cells }
+              : null,
+        })),
     );
     const last = rows.at(-1);
     return {

@@ -4,10 +4,11 @@ import type { SubscriptionRow } from "../db/subscriptions";
 import type { CloudEvent } from "../domain/cloudevent";
 import { expressionError } from "../domain/expressions";
 import { matchesType, passesFilter } from "../domain/matching";
-import { toHex } from "../lib/encoding";
 import { utf8Length } from "../lib/json-size";
 import { logStep } from "../lib/log";
-import { pathsOf } from "./csv";
+import { type CsvOptions, type KeptRow, ownRow, pathsOf } from "./csv";
+import { shapeIdOf } from "./shape-id";
+import { DIALECTS, isDelimited } from "./writer";
 
 /** What routing a batch adds to the archives: one item per (subscriber, event), and the shapes they use. */
 export interface ArchiveMembership {
@@ -23,11 +24,11 @@ export function newMembership(): ArchiveMembership {
 const shapeIds = new Map<string, string>();
 const SHAPE_CACHE_LIMIT = 1000;
 
-/** A shape's id is a hash of its ordered paths: the same shape from any event, any isolate, is one row. */
-async function shapeId(paths: string): Promise<string> {
+/** Most events share a handful of shapes: each is hashed once per isolate. */
+function shapeId(paths: string): string {
   let id = shapeIds.get(paths);
   if (!id) {
-    id = toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(paths))).slice(0, 32);
+    id = shapeIdOf(paths);
     if (shapeIds.size >= SHAPE_CACHE_LIMIT) shapeIds.delete(shapeIds.keys().next().value as string);
     shapeIds.set(paths, id);
   }
@@ -49,6 +50,42 @@ function shapeOf(event: CloudEvent): { paths: string } | { error: string } {
   }
 }
 
+/** How each CSV or TSV subscriber writes its rows, by subscriber id: routing keeps each archived event's row in it. */
+export type RowSettings = ReadonlyMap<string, Required<CsvOptions>>;
+
+/** The row settings of the subscribers given (their archive settings as stored); JSON and other formats keep none. */
+export function rowSettingsOf(
+  subscribers: ReadonlyArray<{ id: string; archive: { format?: string; csv_escape_formulas?: boolean } }>,
+): RowSettings {
+  const settings = new Map<string, Required<CsvOptions>>();
+  for (const { id, archive } of subscribers) {
+    const format = archive.format ?? "json";
+    if (isDelimited(format as never)) {
+      settings.set(id, {
+        dialect: DIALECTS[format as keyof typeof DIALECTS],
+        escapeFormulas: archive.csv_escape_formulas ?? true,
+      });
+    }
+  }
+  return settings;
+}
+
+/** A row longer than this is not kept (the build reads it from the event instead): archive_items stays small. */
+export const MAX_KEPT_ROW_CHARS = 16 * 1024;
+
+/** The rows of one event by kept format: two CSV subscribers with the same settings share one. */
+function keptRows(event: CloudEvent): (options: Required<CsvOptions>) => KeptRow | null {
+  const rows = new Map<string, KeptRow | null>();
+  return (options) => {
+    const key = `${options.dialect.name}:${options.escapeFormulas}`;
+    if (!rows.has(key)) {
+      const row = ownRow(event, options);
+      rows.set(key, row && row.text.length <= MAX_KEPT_ROW_CHARS ? row : null);
+    }
+    return rows.get(key) ?? null;
+  };
+}
+
 /**
  * Adds the event to each subscriber whose `archive: true` subscription matches it (type and filter), once per
  * subscriber however many of its subscriptions match. Never throws: a filter that fails, or an event whose shape
@@ -59,9 +96,11 @@ export async function collectArchiveItems(
   row: EventRow,
   event: CloudEvent,
   subscriptions: readonly SubscriptionRow[],
+  rowSettings: RowSettings = new Map(),
 ): Promise<void> {
   const added = new Set<string>();
   let shape: { paths: string } | { error: string } | undefined;
+  const rowFor = keptRows(event);
   for (const subscription of subscriptions) {
     const leftOut = (outcome: string, error: string) =>
       logStep({ stage: "route", outcome, event_id: row.id, subscription_id: subscription.id, error });
@@ -79,14 +118,19 @@ export async function collectArchiveItems(
         leftOut("archive_item_left_out", shape.error);
         continue;
       }
-      const id = await shapeId(shape.paths);
+      const id = shapeId(shape.paths);
       membership.shapes.set(id, shape.paths);
+      const settings = rowSettings.get(subscription.subscriber_id);
+      const kept = settings ? rowFor(settings) : null;
       membership.items.push({
         subscriber_id: subscription.subscriber_id,
         type: row.type,
         received_at: row.received_at,
         event_id: row.id,
         shape: id,
+        row_text: kept?.text ?? null,
+        row_format: kept?.format ?? null,
+        row_cells: kept?.cells ?? null,
       });
       added.add(subscription.subscriber_id);
     } catch (error) {

@@ -16,4 +16,4 @@ export function tsvField(value: string): string {
 }
 
 /** Backslash, tab, CR and LF are all escapes in JSON text: a plain JSON string never needs tsvField. */
-export const TSV_DIALECT: Dialect = { separator: "\t", lineEnd: "\n", field: tsvField, plainSpecials: "" };
+export const TSV_DIALECT: Dialect = { name: "tsv", separator: "\t", lineEnd: "\n", field: tsvField, plainSpecials: "" };

@@ -1,5 +1,5 @@
 import type { ArchiveFormat } from "../domain/archive-settings";
-import { CSV_DIALECT, CsvRows, type Dialect } from "./csv";
+import { CSV_DIALECT, CsvRows, type Dialect, type KeptRow } from "./csv";
 import { type DataFileNaming, dataFileName, eventFileName, MANIFEST_NAME } from "./names";
 import { type FileRecord, RecordLog, type RecordLogState, type ScratchStore } from "./record-log";
 import { TSV_DIALECT } from "./tsv";
@@ -10,6 +10,9 @@ import { type ByteSink, ZipStream, type ZipStreamState } from "./zip-stream";
 export interface ArchivedEvent {
   id: string;
   body: string;
+  /** CSV and TSV: the event's shape id and the row routing kept for it (csv.ts KeptRow), when there is one. */
+  shape?: string | null;
+  kept?: KeptRow | null;
 }
 
 export interface ManifestMeta {
@@ -26,7 +29,7 @@ export interface ManifestMeta {
 
 /** The formats written as a header of columns and a row per event, by CsvRows in their own dialect. */
 export type DelimitedFormat = "csv" | "tsv";
-const DIALECTS: Record<DelimitedFormat, Dialect> = { csv: CSV_DIALECT, tsv: TSV_DIALECT };
+export const DIALECTS: Record<DelimitedFormat, Dialect> = { csv: CSV_DIALECT, tsv: TSV_DIALECT };
 
 export const isDelimited = (format: ArchiveFormat): format is DelimitedFormat => format in DIALECTS;
 
@@ -151,7 +154,7 @@ export class ArchiveWriter {
         return;
       case "csv":
       case "tsv":
-        this.zip.writeText(this.rows!.rowOfText(event.body));
+        this.zip.writeText(this.rows!.rowOf(event));
         return;
       case "files":
         this.zip.open(eventFileName(this.state.type!, event.id));

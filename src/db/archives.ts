@@ -307,9 +307,22 @@ export interface ArchiveItem {
   received_at: number;
   event_id: string;
   shape: string;
+  /** The CSV or TSV row kept at route time (archive/csv.ts KeptRow), or null. */
+  row_text: string | null;
+  row_format: string | null;
+  row_cells: number | null;
 }
 
-const ITEM_COLUMNS = ["subscriber_id", "type", "received_at", "event_id", "shape"] as const;
+const ITEM_COLUMNS = [
+  "subscriber_id",
+  "type",
+  "received_at",
+  "event_id",
+  "shape",
+  "row_text",
+  "row_format",
+  "row_cells",
+] as const;
 
 /** INSERT OR IGNORE: an event routed (or replayed) again, or matched by two subscriptions, is archived once. */
 export function insertArchiveItems(db: D1Database, items: ArchiveItem[]): D1PreparedStatement[] {
@@ -354,6 +367,10 @@ export interface ArchivedEventRow {
   body: string | null;
   body_key: string | null;
   found: number;
+  shape: string;
+  row_text: string | null;
+  row_format: string | null;
+  row_cells: number | null;
 }
 
 /** One keyset page of a type's archived events in [from, to), with their stored bodies. */
@@ -367,7 +384,8 @@ export async function archivedEventsPage(
 ): Promise<ArchivedEventRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT a.received_at, a.event_id, e.body, e.body_key, e.id IS NOT NULL AS found
+      `SELECT a.received_at, a.event_id, e.body, e.body_key, e.id IS NOT NULL AS found,
+              a.shape, a.row_text, a.row_format, a.row_cells
        FROM archive_items a LEFT JOIN events e ON e.id = a.event_id
        WHERE a.subscriber_id = ? AND a.type = ? AND (a.received_at, a.event_id) > (?, ?) AND a.received_at < ?
        ORDER BY a.received_at, a.event_id LIMIT ?`,

@@ -1,3 +1,4 @@
+import type { StoredArchiveSettings } from "../domain/archive-settings";
 import { countInsertedEvents } from "./stats";
 import { type StoredSubscription, type SubscriptionRow, subscriptionFromStored } from "./subscriptions";
 import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
@@ -247,25 +248,35 @@ export async function countEvents(db: D1Database, filters: EventFilters): Promis
 }
 
 /**
- * What routing a batch reads, in one round trip: the events, and the subscriptions of their sources (ordered by id,
- * so every isolate routes them in the same order).
+ * What routing a batch reads, in one round trip: the events, the subscriptions of their sources (ordered by id, so
+ * every isolate routes them in the same order), and the archive settings of the subscribers those archive for.
  */
 export async function readRouteBatch(
   db: D1Database,
   ids: readonly string[],
-): Promise<{ events: EventRow[]; subscriptions: SubscriptionRow[] }> {
+): Promise<{
+  events: EventRow[];
+  subscriptions: SubscriptionRow[];
+  archivingSubscribers: Array<{ id: string; archive: StoredArchiveSettings }>;
+}> {
   const list = JSON.stringify(ids);
-  const [events, subscriptions] = await db.batch<unknown>([
+  const sourcesOfBatch = "SELECT DISTINCT source_id FROM events WHERE id IN (SELECT value FROM json_each(?1))";
+  const [events, subscriptions, subscribers] = await db.batch<unknown>([
     db.prepare("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))").bind(list),
+    db.prepare(`SELECT * FROM subscriptions WHERE source_id IN (${sourcesOfBatch}) ORDER BY id`).bind(list),
     db
       .prepare(
-        `SELECT * FROM subscriptions WHERE source_id IN
-           (SELECT DISTINCT source_id FROM events WHERE id IN (SELECT value FROM json_each(?1))) ORDER BY id`,
+        `SELECT id, archive FROM subscribers WHERE id IN
+           (SELECT subscriber_id FROM subscriptions WHERE archive = 1 AND source_id IN (${sourcesOfBatch}))`,
       )
       .bind(list),
   ]);
   return {
     events: events.results as EventRow[],
     subscriptions: (subscriptions.results as StoredSubscription[]).map(subscriptionFromStored),
+    archivingSubscribers: (subscribers.results as Array<{ id: string; archive: string }>).map((row) => ({
+      id: row.id,
+      archive: JSON.parse(row.archive) as StoredArchiveSettings,
+    })),
   };
 }

@@ -1,4 +1,11 @@
-import { type ArchiveMembership, archiveStatements, collectArchiveItems, newMembership } from "../archive/membership";
+import {
+  type ArchiveMembership,
+  archiveStatements,
+  collectArchiveItems,
+  newMembership,
+  type RowSettings,
+  rowSettingsOf,
+} from "../archive/membership";
 import { insertDeliveries, type NewDelivery } from "../db/deliveries";
 import { type EventRow, markRouted, readRouteBatch } from "../db/events";
 import { loadCloudEvent, offloadPayloads, payloadKeysOf } from "../db/payloads";
@@ -46,6 +53,7 @@ async function planEvent(
   env: Env,
   row: EventRow,
   subscriptions: readonly SubscriptionRow[],
+  rowSettings: RowSettings,
   generation: string,
   now: number,
 ): Promise<EventPlan> {
@@ -57,7 +65,7 @@ async function planEvent(
     if (delivery) deliveries.push(delivery);
   }
   const archived = newMembership();
-  await collectArchiveItems(archived, row, event, subscriptions);
+  await collectArchiveItems(archived, row, event, subscriptions, rowSettings);
   return { row, deliveries: await offloadPayloads(env.BUCKET, deliveries), archived };
 }
 
@@ -132,12 +140,13 @@ export async function routeEvents(env: Env, eventIds: string[], options: RouteOp
       (!options.subscriptionId || subscription.id === options.subscriptionId) &&
       (!options.subscriberId || subscription.subscriber_id === options.subscriberId),
   );
+  const rowSettings = rowSettingsOf(read.archivingSubscribers);
   const now = Date.now();
   const plans: EventPlan[] = [];
   const failures: Failure[] = [];
   for (const row of rows) {
     try {
-      plans.push(await planEvent(env, row, subscriptions, generation, now));
+      plans.push(await planEvent(env, row, subscriptions, rowSettings, generation, now));
     } catch (error) {
       failures.push({ eventId: row.id, error: String(error) });
     }

@@ -4,10 +4,11 @@ import { parse } from "csv-parse/sync";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { runArchiveJob } from "../../src/archive/build";
-import { MAX_COLUMNS, MAX_DEPTH, OVERFLOW_COLUMN } from "../../src/archive/csv";
+import { CSV_DIALECT, CsvRows, MAX_COLUMNS, MAX_DEPTH, OVERFLOW_COLUMN } from "../../src/archive/csv";
 import { PART_BYTES } from "../../src/archive/output";
 import { addDays, instantOfLocalTime, localDate, spanPeriod } from "../../src/archive/periods";
 import { requestArchive } from "../../src/archive/schedule";
+import { TSV_DIALECT } from "../../src/archive/tsv";
 import { getArchive } from "../../src/db/archives";
 import { getSubscriber } from "../../src/db/subscribers";
 import type { ArchiveMessage } from "../../src/domain/messages";
@@ -469,6 +470,86 @@ describe("TSV archives", () => {
     const users = tsvRecords(files["user.updated.tsv"]);
     expect(users.rows.map((row) => row["data.title"])).toEqual(['Course 2, "intro"\nline two']);
     expect(users.rows[0]["data.who"]).toBe("Zoë 日本");
+  });
+});
+
+describe("rows kept at route time", () => {
+  /** The archived events of one type as stored, in the file's order. */
+  async function storedRows(subscriberId: string, type: string) {
+    const { results } = await env.DB.prepare(
+      `SELECT e.body, a.row_text, a.row_format FROM archive_items a JOIN events e ON e.id = a.event_id
+       WHERE a.subscriber_id = ? AND a.type = ? ORDER BY a.received_at, a.event_id`,
+    )
+      .bind(subscriberId, type)
+      .all<{ body: string; row_text: string | null; row_format: string | null }>();
+    return results;
+  }
+
+  /** The file as rows laid out from each event's parsed JSON under the file's own header: what a build always wrote. */
+  function fromParsedEvents(file: string, bodies: string[], options: ConstructorParameters<typeof CsvRows>[1]) {
+    const dialect = options?.dialect ?? CSV_DIALECT;
+    const columns = file.slice(0, file.indexOf(dialect.lineEnd)).split(dialect.separator);
+    const rows = new CsvRows(columns, options);
+    return rows.header() + bodies.map((body) => rows.row(JSON.parse(body))).join("");
+  }
+
+  const published = [
+    event(1),
+    event(3, { extra: "=cmd" }),
+    // Its shape is neither the file's columns nor their start: read from its JSON.
+    { type: "course.completed", id: "reordered", data: { who: "Ana, 日本", n: -7 } },
+    // A dotted key: never kept.
+    { type: "course.completed", id: "dotted", data: { "a.b": "x" } },
+  ];
+
+  it("are kept for a CSV subscriber's items and build the same bytes as reading every event", async () => {
+    const t = await archiveTenant({ format: "csv" });
+    await t.publish(published);
+    const stored = await storedRows(t.subscriber.id, "course.completed");
+    expect(stored).toHaveLength(4);
+    expect(stored.filter((row) => row.row_text !== null)).toHaveLength(3);
+    for (const row of stored.filter((row) => row.row_text !== null)) expect(row.row_format).toBe("csv");
+    const { files } = await builtToday(t.subscriber.id);
+    const file = text(files["course.completed.csv"]);
+    expect(file).toBe(
+      fromParsedEvents(
+        file,
+        stored.map((row) => row.body),
+        { dialect: CSV_DIALECT },
+      ),
+    );
+    expect(csvRecords(files["course.completed.csv"]).map((row) => row["data.extra"] ?? "")).toContain("'=cmd");
+  });
+
+  it("written for settings the subscriber has changed since are not used", async () => {
+    const changes: Array<[Record<string, unknown>, ConstructorParameters<typeof CsvRows>[1], string]> = [
+      [{ format: "tsv" }, { dialect: TSV_DIALECT }, "course.completed.tsv"],
+      [{ format: "csv", csv_escape_formulas: false }, { escapeFormulas: false }, "course.completed.csv"],
+    ];
+    for (const [archive, options, name] of changes) {
+      const t = await archiveTenant({ format: "csv" });
+      await t.publish(published);
+      const patched = await api("PATCH", `/v1/admin/subscribers/${t.subscriber.id}`, { archive });
+      expect(patched.status).toBe(200);
+      const stored = await storedRows(t.subscriber.id, "course.completed");
+      expect(stored.map((row) => row.row_format)).toContain("csv");
+      const { files } = await builtToday(t.subscriber.id);
+      const file = text(files[name]);
+      expect(file).toBe(
+        fromParsedEvents(
+          file,
+          stored.map((row) => row.body),
+          options,
+        ),
+      );
+    }
+  });
+
+  it("are not kept for a JSON subscriber", async () => {
+    const t = await archiveTenant({ format: "json" });
+    await t.publish([event(1)]);
+    const stored = await storedRows(t.subscriber.id, "course.completed");
+    expect(stored.map((row) => row.row_text)).toEqual([null]);
   });
 });
 

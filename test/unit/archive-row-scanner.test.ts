@@ -1,5 +1,15 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { CSV_DIALECT, CsvRows, type Dialect, OVERFLOW_COLUMN, pathsOf, unionOfPaths } from "../../src/archive/csv";
+import {
+  CSV_DIALECT,
+  CsvRows,
+  type Dialect,
+  OVERFLOW_COLUMN,
+  ownRow,
+  pathsOf,
+  unionOfPaths,
+} from "../../src/archive/csv";
+import { shapeIdOf } from "../../src/archive/shape-id";
 import { TSV_DIALECT } from "../../src/archive/tsv";
 
 /** A small seeded PRNG (LCG): every failure is reproducible from its seed. */
@@ -312,5 +322,93 @@ describe("rows read from the JSON text (row-scanner.ts) are byte for byte the ro
       "{'a':1}",
     ];
     for (const text of invalid) expect(scanned(rows, text), JSON.stringify(text)).toBe(`threw SyntaxError`);
+  });
+});
+
+describe("rows kept at route time (csv.ts ownRow) are placed only where they are the row JSON.parse gives", () => {
+  const keptEvent = (text: string, dialect: Dialect, escapeFormulas: boolean) => {
+    const event = JSON.parse(text) as unknown;
+    return {
+      body: text,
+      shape: shapeIdOf(JSON.stringify(pathsOf(event))),
+      kept: ownRow(event, { dialect, escapeFormulas }),
+    };
+  };
+
+  it("a shape id is the first 128 bits of the SHA-256 of the paths' JSON, as routing always stored it", () => {
+    for (const paths of ["[]", '["specversion","id","data.user.é"]', JSON.stringify(["x".repeat(5000)])]) {
+      expect(shapeIdOf(paths)).toBe(createHash("sha256").update(paths).digest("hex").slice(0, 32));
+    }
+  });
+
+  it.each(DIALECTS)("%s: random hostile events, files of one shape, of a union and of cut headers", (_, dialect) => {
+    let placed = 0;
+    let read = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const random = prng(seed);
+      const options: TextOptions = {
+        spaced: random.chance(0.2),
+        duplicates: random.pick([0, 0, 0.2]),
+        escapes: random.pick([0, 0.1, 0.5]),
+      };
+      const texts = Array.from({ length: 40 }, () => eventText(random, options));
+      const shapes = texts.map((text) => pathsOf(JSON.parse(text)));
+      // One event's shape, the union of all (later shapes are not prefixes), or a header cut short.
+      let columns = random.chance(0.4) ? shapes[0] : unionOfPaths(shapes);
+      if (random.chance(0.2)) columns = columns.slice(0, random.int(columns.length + 1));
+      for (const escapeFormulas of [true, false]) {
+        const rows = new CsvRows(columns, { dialect, escapeFormulas });
+        const expected = new CsvRows(columns, { dialect, escapeFormulas });
+        for (const text of texts) {
+          const context = `seed ${seed}, escapeFormulas ${escapeFormulas}, text ${JSON.stringify(text)}`;
+          expect(rows.rowOf(keptEvent(text, dialect, escapeFormulas)), context).toBe(reference(expected, text));
+        }
+        placed += rows.keptRowsPlaced;
+        read += texts.length - rows.keptRowsPlaced;
+      }
+    }
+    // Both ways are exercised (the generator's empty and dotted keys keep most events to the JSON text).
+    expect(placed).toBeGreaterThan(100);
+    expect(read).toBeGreaterThan(1000);
+  });
+
+  it.each(DIALECTS)("%s: a shorter shape first in the header is padded with empty cells", (_, dialect) => {
+    const small = '{"id":"evt_1","data":{"name":"=cmd|x, y"}}';
+    const wide = '{"id":"evt_2","data":{"name":"b","email":"c\\td"},"extra":-5}';
+    const columns = unionOfPaths([pathsOf(JSON.parse(small)), pathsOf(JSON.parse(wide))]);
+    const rows = new CsvRows(columns, { dialect });
+    const expected = new CsvRows(columns, { dialect });
+    for (const text of [small, wide])
+      expect(rows.rowOf(keptEvent(text, dialect, true))).toBe(reference(expected, text));
+    expect(rows.keptRowsPlaced).toBe(2);
+  });
+
+  it("a row kept for another dialect, formula setting or shape is not used", () => {
+    const text = '{"id":"evt_1","data":{"note":"=1+1","list":[1,"a\\tb"],"where":"x,y"}}';
+    const columns = pathsOf(JSON.parse(text));
+    const rows = new CsvRows(columns, { dialect: CSV_DIALECT, escapeFormulas: true });
+    const expected = new CsvRows(columns, { dialect: CSV_DIALECT, escapeFormulas: true }).row(JSON.parse(text));
+    const tsv = keptEvent(text, TSV_DIALECT, true);
+    const formulasKept = keptEvent(text, CSV_DIALECT, false);
+    const otherShape = { ...keptEvent(text, CSV_DIALECT, true), shape: shapeIdOf('["id"]') };
+    const noShape = { ...keptEvent(text, CSV_DIALECT, true), shape: null };
+    for (const event of [tsv, formulasKept, otherShape, noShape]) expect(rows.rowOf(event)).toBe(expected);
+    expect(rows.keptRowsPlaced).toBe(0);
+    expect(rows.rowOf(keptEvent(text, CSV_DIALECT, true))).toBe(expected);
+    expect(rows.keptRowsPlaced).toBe(1);
+  });
+
+  it.each(DIALECTS)("%s: deep, long and wide events, whose rows carry the overflow cell", (_, dialect) => {
+    let deep = '"leaf"';
+    for (let i = 0; i < 40; i++) deep = `{"k":${deep}}`;
+    const long = `{"${"p".repeat(250)}":{"${"q".repeat(10)}":1}}`;
+    const wide = `{${Array.from({ length: 1200 }, (_, i) => `"c${i}":${i}`).join(",")}}`;
+    for (const text of [`{"d":${deep}}`, long, wide]) {
+      const columns = pathsOf(JSON.parse(text));
+      const rows = new CsvRows(columns, { dialect });
+      const expected = new CsvRows(columns, { dialect });
+      expect(rows.rowOf(keptEvent(text, dialect, true))).toBe(reference(expected, text));
+      expect(rows.keptRowsPlaced).toBe(1);
+    }
   });
 });
