@@ -1,3 +1,4 @@
+import type { SentRequest } from "../domain/redact-request";
 import type { DeliveryStatus } from "../domain/status";
 import { chunk, decodeCursor, MAX_PARAMS, type Page, placeholders, toPage } from "./util";
 
@@ -37,6 +38,43 @@ export interface AttemptRow {
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+  /** What the attempt sent, already redacted; null when nothing was sent, or for attempts older than 0019. */
+  request: SentRequest | null;
+}
+
+interface StoredAttempt extends Omit<AttemptRow, "request"> {
+  request_method: string | null;
+  request_url: string | null;
+  request_headers: string | null;
+}
+
+/** The columns an attempt's request is kept in (headers as JSON object text). */
+export function requestColumns(request: SentRequest | null) {
+  return {
+    request_method: request?.method ?? null,
+    request_url: request?.url ?? null,
+    request_headers: request ? JSON.stringify(request.headers) : null,
+  };
+}
+
+function storedHeaders(text: string | null): Record<string, string> {
+  try {
+    const parsed: unknown = text === null ? {} : JSON.parse(text);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((entry) => typeof entry[1] === "string"));
+  } catch {
+    return {};
+  }
+}
+
+function attemptFromStored({ request_method, request_url, request_headers, ...row }: StoredAttempt): AttemptRow {
+  return {
+    ...row,
+    request:
+      request_url === null
+        ? null
+        : { method: request_method ?? "POST", url: request_url, headers: storedHeaders(request_headers) },
+  };
 }
 
 const INSERT_COLUMNS = [
@@ -157,11 +195,13 @@ export interface AttemptOutcome {
 /** Records the attempt and moves the delivery on, guarded by the attempt number so it is marked only once. */
 export function recordAttempt(db: D1Database, outcome: AttemptOutcome, now: number): D1PreparedStatement[] {
   const { attempt } = outcome;
+  const request = requestColumns(attempt.request);
   return [
     db
       .prepare(
-        `INSERT OR IGNORE INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response_excerpt)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response_excerpt,
+           request_method, request_url, request_headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         attempt.delivery_id,
@@ -171,6 +211,9 @@ export function recordAttempt(db: D1Database, outcome: AttemptOutcome, now: numb
         attempt.status_code,
         attempt.error,
         attempt.response_excerpt,
+        request.request_method,
+        request.request_url,
+        request.request_headers,
       ),
     db
       .prepare(
@@ -248,8 +291,8 @@ export async function listAttempts(db: D1Database, deliveryId: string): Promise<
   const { results } = await db
     .prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n")
     .bind(deliveryId)
-    .all<AttemptRow>();
-  return results;
+    .all<StoredAttempt>();
+  return results.map(attemptFromStored);
 }
 
 export async function deliveriesOfEvent(db: D1Database, eventId: string): Promise<DeliveryRow[]> {

@@ -1,4 +1,5 @@
-import type { DeliveryRow } from "./deliveries";
+import type { SentRequest } from "../domain/redact-request";
+import { type DeliveryRow, requestColumns } from "./deliveries";
 import { type DestinationRow, destinationFromStored, type StoredDestination } from "./destinations";
 import type { EventRow } from "./events";
 import { claimUnderLease, LEASED, type LeaseClaim } from "./lost-work";
@@ -100,6 +101,32 @@ export interface AttemptRecord {
   status_code: number | null;
   error: string | null;
   response_excerpt: string | null;
+  /** What the attempt sent, already redacted (domain/redact-request.ts); null when nothing was sent. */
+  request: SentRequest | null;
+}
+
+/**
+ * A bound JSON list stays well under D1's 2 MB value limit: a batch of 250 attempts whose requests each keep their
+ * full 4 KiB of headers and a long URL would come near it in one parameter.
+ */
+const INSERT_LIST_BYTES = 512 * 1024;
+
+function insertLists(attempts: readonly AttemptRecord[]): string[] {
+  const lists: string[] = [];
+  let rows: string[] = [];
+  let bytes = 0;
+  for (const { request, ...attempt } of attempts) {
+    const row = JSON.stringify({ ...attempt, ...requestColumns(request) });
+    if (rows.length && bytes + row.length > INSERT_LIST_BYTES) {
+      lists.push(`[${rows.join(",")}]`);
+      rows = [];
+      bytes = 0;
+    }
+    rows.push(row);
+    bytes += row.length + 1;
+  }
+  if (rows.length) lists.push(`[${rows.join(",")}]`);
+  return lists;
 }
 
 export interface DestinationOutcome {
@@ -123,17 +150,24 @@ export async function recordAttempts(
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (attempts.length) {
-    const list = JSON.stringify(attempts);
+    for (const list of insertLists(attempts)) {
+      statements.push(
+        db
+          .prepare(
+            `INSERT OR IGNORE INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response_excerpt,
+               request_method, request_url, request_headers)
+             SELECT json_extract(value, '$.id'), json_extract(value, '$.n'), json_extract(value, '$.at'),
+               json_extract(value, '$.duration_ms'), json_extract(value, '$.status_code'), json_extract(value, '$.error'),
+               json_extract(value, '$.response_excerpt'), json_extract(value, '$.request_method'),
+               json_extract(value, '$.request_url'), json_extract(value, '$.request_headers')
+             FROM json_each(?1)`,
+          )
+          .bind(list),
+      );
+    }
+    // The delivery moves need no request: a list without it stays small.
+    const list = JSON.stringify(attempts.map(({ request: _, ...attempt }) => attempt));
     statements.push(
-      db
-        .prepare(
-          `INSERT OR IGNORE INTO attempts (delivery_id, n, at, duration_ms, status_code, error, response_excerpt)
-           SELECT json_extract(value, '$.id'), json_extract(value, '$.n'), json_extract(value, '$.at'),
-             json_extract(value, '$.duration_ms'), json_extract(value, '$.status_code'), json_extract(value, '$.error'),
-             json_extract(value, '$.response_excerpt')
-           FROM json_each(?1)`,
-        )
-        .bind(list),
       db
         .prepare(
           `UPDATE deliveries SET status = json_extract(j.value, '$.status'),

@@ -19,7 +19,7 @@ import { attemptCounters } from "../domain/stats";
 import { notClaimable } from "../engine/stage";
 import { logStep } from "../lib/log";
 import { ringDeliveries } from "../queues/ring";
-import { nextStepsFor } from "./deliver";
+import { keptRequest, nextStepsFor } from "./deliver";
 import {
   CREATE_RESPONSE_BYTES,
   IDENTITY_WAIT_S,
@@ -91,6 +91,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
     bodyLimit: plan.kind === "create" ? CREATE_RESPONSE_BYTES : 0,
   });
   const finished = Date.now();
+  const sentRequest = await keptRequest(env, destination, pushed);
   const decision = decideAttempt({
     statusCode: pushed.statusCode,
     permanent: pushed.permanent,
@@ -142,6 +143,7 @@ export async function deliverOne(env: Env, deliveryId: string): Promise<void> {
           status_code: pushed.statusCode,
           error: pushed.error,
           response_excerpt: pushed.excerpt,
+          request: sentRequest,
         },
       },
       finished,

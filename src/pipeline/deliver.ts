@@ -15,6 +15,7 @@ import { loadCloudEvent, loadPayload, offloadPayloads } from "../db/payloads";
 import { addCounters } from "../db/stats";
 import type { SubscriptionRow } from "../db/subscriptions";
 import { type AttemptDecision, decideAttempt } from "../domain/attempt-decision";
+import { redactRequest, type SentRequest } from "../domain/redact-request";
 import { attemptCounters } from "../domain/stats";
 import { runBounded } from "../engine/limiter";
 import { claimable, runStage, type Stage } from "../engine/stage";
@@ -22,7 +23,7 @@ import { newId } from "../lib/ids";
 import { logStep } from "../lib/log";
 import { type Ring, ringDeliveries } from "../queues/ring";
 import { identityOf } from "./identity";
-import { attemptBudgetMs, LEASE_SLACK_MS, type Pushed, push, threw } from "./push";
+import { attemptBudgetMs, LEASE_SLACK_MS, loadCredentials, type Pushed, push, threw } from "./push";
 import { newStepDelivery } from "./steps";
 
 /**
@@ -47,6 +48,21 @@ interface Outcome {
   decision: AttemptDecision;
   startedAt: number;
   finishedAt: number;
+  request: SentRequest | null;
+}
+
+/**
+ * The request a push made, as its attempt keeps it: redacted with the destination's auth, which names where an api
+ * key went (the credentials the push just used, opened once per isolate, so this decrypts nothing). Null when
+ * nothing was sent.
+ */
+export async function keptRequest(env: Env, destination: DestinationRow, pushed: Pushed): Promise<SentRequest | null> {
+  if (!pushed.request) return null;
+  const auth = await loadCredentials(env, destination).then(
+    (credentials) => credentials.auth,
+    () => null,
+  );
+  return redactRequest(pushed.request, auth);
 }
 
 /** Step n+1 of each sent delivery that has one, created now that step n is sent: one event read for all. */
@@ -148,12 +164,14 @@ function deliverStage(env: Env, identitySteps: string[]): Stage<Item, Outcome, R
         destination: item.destination,
         bodyLimit: 0,
       });
-      return { pushed, decision: decide(item, pushed), startedAt, finishedAt: Date.now() };
+      const finishedAt = Date.now();
+      const request = await keptRequest(env, item.destination, pushed);
+      return { pushed, decision: decide(item, pushed), startedAt, finishedAt, request };
     },
 
     failed(item, error) {
       const pushed = threw(error);
-      return { pushed, decision: decide(item, pushed), startedAt: Date.now(), finishedAt: Date.now() };
+      return { pushed, decision: decide(item, pushed), startedAt: Date.now(), finishedAt: Date.now(), request: null };
     },
 
     targetOf: (item) => item.destination.id,
@@ -170,6 +188,7 @@ function deliverStage(env: Env, identitySteps: string[]): Stage<Item, Outcome, R
         status_code: outcome.pushed.statusCode,
         error: outcome.pushed.error,
         response_excerpt: outcome.pushed.excerpt,
+        request: outcome.request,
       }));
       // A destination that answered anyone in the batch is working; one disabled by any attempt is disabled.
       const destinations = new Map<string, DestinationOutcome>();

@@ -1,10 +1,11 @@
 import type { DestinationRow } from "../db/destinations";
-import type { Auth } from "../domain/auth";
 import type { CloudEvent } from "../domain/cloudevent";
 import { SAMPLE_EVENT } from "../domain/expressions";
+import type { SentRequest } from "../domain/redact-request";
 import { newId } from "../lib/ids";
-import { looksSecret, REDACTED, redactHeaders, redactText } from "../lib/redact";
-import { EXCERPT_BYTES, loadCredentials, push } from "./push";
+import { redactText } from "../lib/redact";
+import { keptRequest } from "./deliver";
+import { EXCERPT_BYTES, push } from "./push";
 
 /** What a test push did, as an attempt is shown, with the request it made (credentials redacted). */
 export interface TestAttempt {
@@ -13,7 +14,7 @@ export interface TestAttempt {
   duration_ms: number;
   error: string | null;
   response_excerpt: string | null;
-  request: { url: string; method: string; headers: Record<string, string> } | null;
+  request: SentRequest | null;
 }
 
 /** The sample a test push carries: SAMPLE_EVENT's attributes, a type a receiver can tell apart, a fresh id. */
@@ -26,34 +27,6 @@ export function testEvent(now: number): CloudEvent {
     time: new Date(now).toISOString(),
     data: { message: "A test event sent by Syndic: it is not stored and belongs to no subscription." },
   };
-}
-
-/**
- * Every credential the destination's auth holds. An api_key may go in a header or a query parameter of any name,
- * which the name rule of lib/redact.ts cannot know, so values are matched too; too many redactions cost nothing.
- */
-function credentialValues(auth: Auth): string[] {
-  return Object.entries(auth)
-    .filter(([name, value]) => name !== "type" && typeof value === "string" && value.length >= 4)
-    .map(([, value]) => value as string);
-}
-
-function redactedUrl(url: string, secrets: string[]): string {
-  const parsed = new URL(url);
-  for (const [name, value] of [...parsed.searchParams]) {
-    if (looksSecret(name) || secrets.includes(value)) parsed.searchParams.set(name, REDACTED);
-  }
-  return redactText(parsed.toString());
-}
-
-function redactedHeaders(headers: Record<string, string>, secrets: string[]): Record<string, string> {
-  const byName = redactHeaders(headers);
-  return Object.fromEntries(
-    Object.entries(byName).map(([name, value]) => [
-      name,
-      secrets.some((secret) => value.includes(secret)) ? REDACTED : value,
-    ]),
-  );
 }
 
 /**
@@ -71,20 +44,13 @@ export async function pushTestEvent(env: Env, destination: DestinationRow): Prom
     destination,
     bodyLimit: EXCERPT_BYTES,
   });
-  // Sent means the credentials opened; a push refused before sending has no request to show.
-  const secrets = pushed.request ? credentialValues((await loadCredentials(env, destination)).auth) : [];
   return {
     event,
     status_code: pushed.statusCode,
     duration_ms: pushed.durationMs,
     error: pushed.error,
     response_excerpt: pushed.excerpt && redactText(pushed.excerpt),
-    request: pushed.request
-      ? {
-          url: redactedUrl(pushed.request.url, secrets),
-          method: pushed.request.method,
-          headers: redactedHeaders(pushed.request.headers, secrets),
-        }
-      : null,
+    // Redacted as an attempt keeps its request: a push refused before sending has none to show.
+    request: await keptRequest(env, destination, pushed),
   };
 }

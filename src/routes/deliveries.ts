@@ -20,6 +20,15 @@ const Attempt = z.object({
   status_code: z.number().nullable(),
   error: z.string().nullable(),
   response_excerpt: z.string().nullable(),
+  request: z
+    .object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()) })
+    .nullable()
+    .openapi({
+      description:
+        "what the attempt sent, credentials redacted (`[redacted]`: auth headers, api keys, userinfo, secret query " +
+        "values; headers capped at 4 KiB, the body is the delivery's payload); null when nothing was sent, or for " +
+        "attempts recorded before requests were kept",
+    }),
 });
 
 const DeliveryDetail = Delivery.omit({ attempts: true })
@@ -75,6 +84,7 @@ export const deliveries: Router = newRouter()
             status_code: attempt.status_code,
             error: attempt.error,
             response_excerpt: attempt.response_excerpt && redactText(attempt.response_excerpt),
+            request: attempt.request,
           })),
         },
         200,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { deliveriesOfEvent } from "../db/deliveries";
+import { archivesOfEvent } from "../db/event-archives";
 import { type EventRow, getEvent, listEvents } from "../db/events";
 import { loadCloudEvent } from "../db/payloads";
 import { Id } from "../domain/ids";
@@ -25,9 +26,25 @@ const EventSummary = z
   })
   .openapi("EventSummary");
 
+const EventArchive = z
+  .object({
+    id: z.string(),
+    subscriber_id: z.string(),
+    period_start: z.string(),
+    period_end: z.string(),
+    partial: z.boolean(),
+    status: z.string(),
+  })
+  .openapi("EventArchive");
+
 const EventDetail = EventSummary.extend({
   event: z.record(z.string(), z.unknown()).openapi({ description: "the CloudEvent as stored and pushed" }),
   deliveries: z.array(z.record(z.string(), z.unknown())),
+  archives: z.array(EventArchive).openapi({
+    description:
+      "for each subscriber the event is archived for, its archives whose period covers the event's received_at " +
+      "(a full archive, and partial exports cut after it arrived); empty until one is built",
+  }),
 }).openapi("EventDetail");
 
 function summary(row: EventRow) {
@@ -91,10 +108,11 @@ export const events: Router = newRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = requireFound(await getEvent(c.env.DB, id), "event");
-      const [event, deliveries] = await Promise.all([
+      const [event, deliveries, archives] = await Promise.all([
         loadCloudEvent(c.env.BUCKET, row),
         deliveriesOfEvent(c.env.DB, id),
+        archivesOfEvent(c.env.DB, id, row.received_at),
       ]);
-      return c.json({ ...summary(row), event, deliveries: deliveries.map(presentDelivery) }, 200);
+      return c.json({ ...summary(row), event, deliveries: deliveries.map(presentDelivery), archives }, 200);
     },
   );
