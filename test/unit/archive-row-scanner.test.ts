@@ -183,6 +183,16 @@ function scanned(rows: CsvRows, text: string): string {
   }
 }
 
+/** 40 event texts of one seed's style: spacing, duplicate keys and escapes drawn once for them all. */
+function randomTexts(random: Random): string[] {
+  const options: TextOptions = {
+    spaced: random.chance(0.2),
+    duplicates: random.pick([0, 0, 0.2]),
+    escapes: random.pick([0, 0.1, 0.5]),
+  };
+  return Array.from({ length: 40 }, () => eventText(random, options));
+}
+
 const DIALECTS: Array<[string, Dialect]> = [
   ["csv", CSV_DIALECT],
   ["tsv", TSV_DIALECT],
@@ -194,12 +204,7 @@ describe("rows read from the JSON text (row-scanner.ts) are byte for byte the ro
     let rowsParsed = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const random = prng(seed);
-      const options: TextOptions = {
-        spaced: random.chance(0.2),
-        duplicates: random.pick([0, 0, 0.2]),
-        escapes: random.pick([0, 0.1, 0.5]),
-      };
-      const texts = Array.from({ length: 40 }, () => eventText(random, options));
+      const texts = randomTexts(random);
       // Columns from most of the events (the others then overflow), sometimes cut short or without the overflow cell.
       let columns = unionOfPaths(texts.filter(() => random.chance(0.8)).map((text) => pathsOf(JSON.parse(text))));
       if (random.chance(0.3)) columns = columns.filter(() => random.chance(0.7));
@@ -346,12 +351,7 @@ describe("rows kept at route time (csv.ts ownRow) are placed only where they are
     let read = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const random = prng(seed);
-      const options: TextOptions = {
-        spaced: random.chance(0.2),
-        duplicates: random.pick([0, 0, 0.2]),
-        escapes: random.pick([0, 0.1, 0.5]),
-      };
-      const texts = Array.from({ length: 40 }, () => eventText(random, options));
+      const texts = randomTexts(random);
       const shapes = texts.map((text) => pathsOf(JSON.parse(text)));
       // One event's shape, the union of all (later shapes are not prefixes), or a header cut short.
       let columns = random.chance(0.4) ? shapes[0] : unionOfPaths(shapes);
