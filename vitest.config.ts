@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { NOTIFY_LIMIT_IN_TESTS } from "./test/helpers/limits";
@@ -11,6 +12,9 @@ export const TEST_SECRETS = {
 };
 
 export default defineConfig(async () => {
+  // The Worker inlines the dashboard's bundle, src/ui/client.generated.ts (built, not committed): every project that
+  // starts the Worker (workers, e2e) needs it fresh, including under a bare `npx vitest run`.
+  execFileSync(process.execPath, ["scripts/build-ui.mjs"], { stdio: "inherit" });
   const migrations = await readD1Migrations("migrations");
   return {
     test: {

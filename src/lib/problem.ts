@@ -1,4 +1,5 @@
 import type { ZodError } from "zod";
+import { flatIssues } from "./zod-issues";
 
 export interface FieldError {
   path: string;
@@ -28,8 +29,14 @@ export function pointer(path: ReadonlyArray<PropertyKey>): string {
   return path.map((part) => `/${String(part).replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
 }
 
+/** One error per field and message, a union's under the fields of the branch the caller chose (zod-issues.ts). */
 export function fieldErrors(error: ZodError, prefix: ReadonlyArray<PropertyKey> = []): FieldError[] {
-  return error.issues.map((issue) => ({ path: pointer([...prefix, ...issue.path]) || "/", message: issue.message }));
+  const errors = new Map<string, FieldError>();
+  for (const issue of flatIssues(error.issues, prefix)) {
+    const field = { path: pointer(issue.path) || "/", message: issue.message };
+    errors.set(`${field.path}\n${field.message}`, field);
+  }
+  return [...errors.values()];
 }
 
 export function invalid(errors: FieldError[], detail?: string): Problem {

@@ -459,4 +459,25 @@ details.raw > .pre-wrap { margin: 12px; }
 .s-p50 { stroke: #6366f1; fill: #6366f1; background: #6366f1; }
 .s-p99 { stroke: #dc2626; fill: #dc2626; background: #dc2626; }
 .line.s-p50, .line.s-p99 { fill: none; }
+/* Set-up dialogs (src/ui/client/setup/): one modal form per kind of thing. */
+dialog.setup-dialog { padding: 0; border: 0; background: transparent; width: min(880px, calc(100vw - 32px)); max-height: calc(100vh - 48px); overflow: auto; }
+dialog.setup-dialog::backdrop { background: rgba(16, 24, 40, 0.45); }
+dialog.setup-dialog > .card { box-shadow: var(--shadow-lg); }
+.setup-form > .notice { margin-bottom: 14px; }
+.setup-group { border: 1px solid var(--border); border-radius: var(--radius-sm); padding: 12px 14px 14px; margin: 0; min-width: 0; background: var(--panel-2); }
+.setup-group > legend { padding: 0 6px; font-size: 12px; font-weight: 650; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); }
+.setup-group .setup-group { background: var(--panel); }
+fieldset.setup-sub { border: 0; padding: 0; margin: 0; min-width: 0; }
+.setup-group .form-grid > .field-error { grid-column: 1 / -1; color: var(--red); font-size: 12px; }
+.field.check > span { display: flex; align-items: center; gap: 8px; font-weight: 550; color: var(--text-2); }
+.copy-row { display: flex; gap: 8px; align-items: center; }
+.copy-row .input { flex: 1; min-width: 0; }
+.setup-steps, .setup-saved, .setup-secrets { display: flex; flex-direction: column; gap: 14px; }
+.setup-preview { display: flex; flex-direction: column; gap: 8px; border-top: 1px solid var(--border); padding-top: 14px; }
+.setup-preview > .input { width: 100%; }
+.setup-preview-result { min-height: 48px; }
+.setup-test { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
+.setup-test-result, .setup-attempt { align-self: stretch; }
+.attempt-request { display: flex; flex-direction: column; gap: 2px; font-size: 12px; }
+.attempt-request .headers { color: var(--text-2); }
 `;

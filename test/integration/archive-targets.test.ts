@@ -189,7 +189,7 @@ describe("archive targets: the admin API", () => {
         { type: "https_put", url: "https://f.example/{filename}", connect_timeout_ms: 9000, transfer_timeout_ms: 5000 },
         "/connect_timeout_ms",
       ],
-      [{ type: "https_put", url: "https://f.example/{filename}", auth: { type: "basic" } }, "/auth"],
+      [{ type: "https_put", url: "https://f.example/{filename}", auth: { type: "basic" } }, "/auth/username"],
       [
         { type: "s3", endpoint: "https://s3.example", region: "us-east-1", access_key_id: "a", secret_access_key: "b" },
         "/bucket",
