@@ -50,6 +50,7 @@ function eventConditions(criteria: ReplayCriteria): Conditions {
   const subscriptions = scope(criteria, "s.subscriber_id", "s.id");
   const deliveries = scope(criteria, "d.subscriber_id", "d.subscription_id");
   return new Conditions()
+    .when(criteria.event_id, "e.id = ?", criteria.event_id)
     .when(criteria.source_id, "e.source_id = ?", criteria.source_id)
     .when(criteria.event_types?.length, typeIn("e.type"), JSON.stringify(criteria.event_types))
     .when(criteria.from !== undefined, "e.received_at >= ?", criteria.from)
@@ -78,6 +79,7 @@ function deliveryConditions(criteria: ReplayCriteria, replayId: string): Conditi
     .when(criteria.source_id, "e.source_id = ?", criteria.source_id)
     .when(criteria.event_types?.length, typeIn("e.type"), JSON.stringify(criteria.event_types));
   return scope(criteria, "d.subscriber_id", "d.subscription_id")
+    .when(criteria.event_id, "d.event_id = ?", criteria.event_id)
     .when(criteria.status, "d.status = ?", criteria.status)
     .when(!criteria.status, "d.status NOT IN ('pending', 'ready', 'retrying')")
     .when(criteria.include_copies, "instr(d.generation, ?) <> 1", `${replayId}:`)

@@ -16,6 +16,9 @@ export const ReplayInput = z
     source_id: Id("src").optional().openapi({ description: "events of this source (a delivery's is its event's)" }),
     subscriber_id: Id("sub").optional(),
     subscription_id: Id("sbn").optional(),
+    event_id: Id("evt")
+      .optional()
+      .openapi({ description: "this event alone (route), or the deliveries made of it (deliver): one click's replay" }),
     event_types: z
       .array(z.string().min(1).max(200))
       .max(100)
@@ -48,6 +51,7 @@ export interface ReplayCriteria {
   source_id?: string;
   subscriber_id?: string;
   subscription_id?: string;
+  event_id?: string;
   event_types?: string[];
   status?: DeliveryStatus;
   destination_id?: string;

@@ -99,6 +99,7 @@ export const replays: Router = newRouter()
         source_id: input.source_id,
         subscriber_id: input.subscriber_id,
         subscription_id: input.subscription_id,
+        event_id: input.event_id,
         event_types: input.event_types,
         status: input.status,
         destination_id: input.destination_id,

@@ -161,6 +161,19 @@ describe("stage deliver", () => {
     expect(await arrivals(a, r.deliveries)).toEqual({ from: 1, total: 3 });
   });
 
+  it("event_id: copies only the deliveries made of that event", async () => {
+    const subscriber = await newSubscriber();
+    const source = await newSource();
+    const a = await newDestination(subscriber);
+    await subscribe(subscriber, source.id, a);
+    const [e1] = await publish(source, [{}, {}]);
+
+    const r = await replay({ stage: "deliver", event_id: e1 });
+    expect(r.matched).toBe(1);
+    expect(r.deliveries.map((d) => d.event_id)).toEqual([e1]);
+    expect(await arrivals(a, r.deliveries)).toEqual({ from: 1, total: 3 });
+  });
+
   it("event_types: copies only deliveries of events of those types", async () => {
     const subscriber = await newSubscriber();
     const s1 = await newSource();
@@ -352,6 +365,19 @@ describe("stage route", () => {
     const r = await replay({ stage: "route", source_id: s1.id });
     expect(r.matched).toBe(1);
     expect(r.deliveries.map((d) => d.event_id)).toEqual([e1]);
+    expect(await arrivals(a, r.deliveries)).toEqual({ from: 1, total: 3 });
+  });
+
+  it("event_id: routes that event alone", async () => {
+    const subscriber = await newSubscriber();
+    const source = await newSource();
+    const a = await newDestination(subscriber);
+    await subscribe(subscriber, source.id, a);
+    const [, e2] = await publish(source, [{}, {}]);
+
+    const r = await replay({ stage: "route", event_id: e2 });
+    expect(r.matched).toBe(1);
+    expect(r.deliveries.map((d) => d.event_id)).toEqual([e2]);
     expect(await arrivals(a, r.deliveries)).toEqual({ from: 1, total: 3 });
   });
 

@@ -110,6 +110,8 @@ export interface Attempt {
   at?: Time;
   error?: string | null;
   response_excerpt?: string | null;
+  /** What the attempt sent, secrets redacted; null for attempts recorded before requests were kept. */
+  request?: { method: string; url: string; headers: Record<string, string> } | null;
 }
 
 export interface Delivery {
@@ -151,7 +153,17 @@ export interface RelayEvent {
 }
 
 /** GET /v1/admin/events/{id}: the event with its deliveries, or (older relays) the bare event. */
-export type EventDetail = RelayEvent | { event?: RelayEvent; deliveries?: Delivery[] };
+export type EventDetail = RelayEvent | { event?: RelayEvent; deliveries?: Delivery[]; archives?: EventArchive[] };
+
+/** An archive an event landed in (GET /v1/admin/events/{id} `archives`). */
+export interface EventArchive {
+  id: string;
+  subscriber_id: string;
+  period_start: string;
+  period_end: string;
+  partial: boolean;
+  status: string;
+}
 
 export interface Notification {
   id: string;
@@ -263,6 +275,8 @@ export interface ReplayCriteriaInfo {
   to?: string;
   source_id?: string;
   subscriber_id?: string;
+  subscription_id?: string;
+  event_id?: string;
   destination_id?: string;
 }
 

@@ -26,6 +26,7 @@ import {
 } from "../widgets";
 import { closeDrawer, openDrawer, reloadDrawer } from "./drawer";
 import { type DrawerContent, defineDrawer } from "./registry";
+import { replayButton } from "./replay-button";
 
 function replayLink(id: string): HTMLButtonElement {
   return linkButton(id, () => {
@@ -82,6 +83,33 @@ function statusNotice(status: string, d: Delivery): HTMLElement | null {
   return null;
 }
 
+/** What the attempt sent: method, url and headers as the relay kept them (secrets already redacted there). */
+function requestSent(request: NonNullable<Attempt["request"]>): HTMLElement {
+  const headers = Object.entries(request.headers || {});
+  return h(
+    "div",
+    { class: "attempt-request" },
+    h(
+      "div",
+      { class: "line" },
+      tag(String(request.method || "POST").toUpperCase(), "blue"),
+      h("span", { class: "mono wrap" }, String(request.url)),
+    ),
+    headers.length
+      ? h(
+          "details",
+          null,
+          h("summary", null, `Request headers (${headers.length})`),
+          h(
+            "div",
+            { class: "headers mono" },
+            headers.map(([name, value]) => h("div", null, `${name}: ${value}`)),
+          ),
+        )
+      : null,
+  );
+}
+
 function attemptEl(a: Attempt): HTMLLIElement {
   const colour = isBlank(a.status_code) ? "red" : statusColour(a.status_code);
   return h(
@@ -98,6 +126,7 @@ function attemptEl(a: Attempt): HTMLLIElement {
         h("span", { class: "sub" }, duration(a.duration_ms)),
         timeEl(a.at),
       ),
+      a.request ? requestSent(a.request) : null,
       isBlank(a.error) ? null : h("div", { class: "err-text" }, String(a.error)),
       isBlank(a.response_excerpt)
         ? null
@@ -120,6 +149,13 @@ async function buildDelivery(id: string): Promise<DrawerContent> {
       h("span", { class: "sub" }, d.step != null ? `step ${d.step}` : ""),
       h("span", { class: "grow" }),
       d.event_id ? h("button", { type: "button", class: "btn sm", onclick: openEvent }, "Open event") : null,
+      d.event_id && d.subscription_id
+        ? replayButton(
+            "Replay",
+            { stage: "deliver", event_id: d.event_id, subscription_id: d.subscription_id },
+            "a copy of this delivery goes out",
+          )
+        : null,
       retryButton(d, id),
     ),
     statusNotice(status, d),

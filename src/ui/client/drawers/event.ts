@@ -1,4 +1,4 @@
-/** An event: its envelope, data, and the deliveries made of it. */
+/** An event: its envelope, data, the deliveries made of it, the archives it landed in, and a one-click replay. */
 import { adminApi } from "../api";
 import { h } from "../dom";
 import { isBlank, plural } from "../format";
@@ -21,10 +21,23 @@ import {
 } from "../widgets";
 import { openDrawer } from "./drawer";
 import { type DrawerContent, defineDrawer } from "./registry";
+import { replayButton } from "./replay-button";
 
 async function buildEvent(id: string): Promise<DrawerContent> {
   const body = await adminApi.event(id);
   const { event: ev, deliveries } = unwrapEvent(body);
+  const archives = body && "archives" in body && Array.isArray(body.archives) ? body.archives : [];
+  const archiveRows = archives.map((a) =>
+    clickableRow(
+      [
+        badge(a.status),
+        ref("subscribers", a.subscriber_id),
+        a.period_start === a.period_end ? a.period_start : `${a.period_start} → ${a.period_end}`,
+        a.partial ? tag("partial", "amber") : null,
+      ],
+      () => openDrawer("archive", a.id, true),
+    ),
+  );
   const rows = deliveries.map((d) =>
     clickableRow(
       [
@@ -38,6 +51,16 @@ async function buildEvent(id: string): Promise<DrawerContent> {
     ),
   );
   const parts = [
+    h(
+      "div",
+      { class: "drawer-actions" },
+      h("span", { class: "grow" }),
+      replayButton(
+        "Route again",
+        { stage: "route", event_id: ev.id || id },
+        "the event goes through today's subscriptions again",
+      ),
+    ),
     card(
       null,
       kv([
@@ -61,6 +84,13 @@ async function buildEvent(id: string): Promise<DrawerContent> {
         ? miniTable(["Status", "Destination", "Step", "Attempts", "Updated"], rows)
         : h("div", { class: "empty" }, "No deliveries: no subscription matched this event (yet)."),
       tag(plural(rows.length, "delivery", "deliveries")),
+    ),
+    card(
+      "Archives",
+      archiveRows.length
+        ? miniTable(["Status", "Subscriber", "Period", ""], archiveRows)
+        : h("div", { class: "empty" }, "In no archive yet: archives are built when their period ends."),
+      tag(plural(archiveRows.length, "archive")),
     ),
     rawCard(body),
   ];

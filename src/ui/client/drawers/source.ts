@@ -22,6 +22,7 @@ import {
   timeEl,
 } from "../widgets";
 import { openDrawer } from "./drawer";
+import { setupButton } from "./edit-button";
 import { type DrawerContent, defineDrawer } from "./registry";
 
 const filterButton = (text: string, view: string, filter: string, value: string) =>
@@ -70,6 +71,8 @@ async function buildSource(id: string): Promise<DrawerContent> {
       filterButton("Show its events", "events", "source_id", s.id),
       f ? filterButton("Show its notifications", "notifications", "source_id", s.id) : null,
       filterButton("Show its syncs", "syncs", "source_id", s.id),
+      h("span", { class: "grow" }),
+      setupButton("Edit", "source", s),
     ),
     card(
       null,

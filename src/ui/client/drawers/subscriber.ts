@@ -7,6 +7,7 @@ import { showFiltered } from "../router";
 import { remember } from "../state";
 import { archiveSummary } from "../views/cells";
 import { badge, card, copyable, kv, mono, rawCard, tag, timeEl } from "../widgets";
+import { setupButton } from "./edit-button";
 import { type DrawerContent, defineDrawer } from "./registry";
 import { archiveTargetEl, destinationEl } from "./targets";
 
@@ -34,6 +35,10 @@ async function buildSubscriber(id: string): Promise<DrawerContent> {
       filterButton("Show its deliveries", "deliveries", s.id),
       filterButton("Show its identities", "identities", s.id),
       filterButton("Show its archives", "archives", s.id),
+      h("span", { class: "grow" }),
+      setupButton("Add destination", "destination", { subscriber_id: s.id }),
+      setupButton("Add archive target", "archive-target", { subscriber_id: s.id }),
+      setupButton("Edit", "subscriber", s),
     ),
     card(
       null,

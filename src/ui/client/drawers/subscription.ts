@@ -4,12 +4,14 @@ import { h } from "../dom";
 import { isBlank, plural } from "../format";
 import { ref } from "../refs";
 import { card, chips, codeBlock, copyable, jsonBlock, kv, rawCard, tag, timeEl } from "../widgets";
+import { setupButton } from "./edit-button";
 import { type DrawerContent, defineDrawer } from "./registry";
 
 async function buildSubscription(id: string): Promise<DrawerContent> {
   const s = await adminApi.subscription(id);
   const steps = Array.isArray(s.steps) ? s.steps : [];
   const parts = [
+    h("div", { class: "drawer-actions" }, h("span", { class: "grow" }), setupButton("Edit", "subscription", s)),
     card(
       null,
       kv([

@@ -6,6 +6,7 @@ import { toast, toastError } from "../toast";
 import type { ArchiveTarget, Destination, FileDelivery, RetryInfo } from "../types";
 import { badge, tag, timeEl } from "../widgets";
 import { reloadDrawer } from "./drawer";
+import { setupButton } from "./edit-button";
 
 const retryText = (retry: RetryInfo) =>
   retry.max_attempts != null
@@ -67,6 +68,8 @@ export function destinationEl(subscriberId: string, d: Destination): HTMLElement
       h("span", { class: "strong" }, d.name || d.id),
       d.environment ? badge(d.environment) : null,
       disabled ? badge("disabled", "Disabled") : badge("active", "Active"),
+      h("span", { class: "grow" }),
+      setupButton("Edit", "destination", { ...d, subscriber_id: subscriberId }),
     ),
     h("div", { class: "dest-url" }, `${d.method || "POST"} ${d.url || ""}`),
     h(
@@ -183,6 +186,7 @@ export async function archiveTargetEl(subscriberId: string, t: ArchiveTarget): P
       t.enabled ? badge("active", "Enabled") : badge("disabled", "Disabled"),
       h("span", { class: "grow" }),
       test,
+      setupButton("Edit", "archive-target", { ...t, subscriber_id: subscriberId }),
     ),
     h("div", { class: "dest-url" }, targetWhere(t)),
     h(
