@@ -1,7 +1,7 @@
 // Headless Chromium for the browser tests: Debian's when installed, else the one @sparticuz/chromium ships inside
 // its npm package (it launches here with no system package).
 
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
 
@@ -25,6 +25,27 @@ export const CHROMIUM_FLAGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * A page that may reach the relay alone (any other host is refused as if offline), with every page error and every
+ * console error the test does not `allow` collected in `problems`: each browser test ends by expecting none.
+ */
+export async function relayPage(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; allow?: (consoleText: string) => boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 1000 } });
+  await context.route("**/*", (route) =>
+    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort("internetdisconnected"),
+  );
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !options.allow?.(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  return { context, page, problems };
+}
 
 /**
  * A relay with a state directory of its own and a launched browser for the test file, both started before its

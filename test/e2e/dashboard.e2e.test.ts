@@ -3,7 +3,7 @@
 // test publishes, and no page or console error happens on the way. Screenshots go to test-results/ for a person.
 
 import { describe, expect, it } from "vitest";
-import { relayWithBrowser } from "./browser";
+import { relayPage, relayWithBrowser } from "./browser";
 import { ADMIN_TOKEN, adminClient, ROOT } from "./harness";
 
 const started = relayWithBrowser();
@@ -11,17 +11,8 @@ const { api, create } = adminClient(started.relay);
 
 describe("the dashboard in a browser", () => {
   it("signs in with a session cookie and its overview counts what was published", async () => {
-    const context = await started.browser().newContext({ viewport: { width: 1400, height: 1000 } });
     // Nothing but the relay: the page must work with no other host.
-    await context.route("**/*", (route) =>
-      new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort("internetdisconnected"),
-    );
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`);
-    });
+    const { context, page, problems } = await relayPage(started.browser());
 
     await page.goto(`${started.relay().url}/ui`);
     await page.fill("#token-input", ADMIN_TOKEN);

@@ -6,7 +6,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sink, startSink } from "../../scripts/sink.mjs";
-import { relayWithBrowser } from "./browser";
+import { relayPage, relayWithBrowser } from "./browser";
 import { ADMIN_TOKEN, adminClient, ROOT, waitFor } from "./harness";
 
 const API_KEY = "key-follow-4242";
@@ -22,22 +22,14 @@ afterAll(async () => {
   await sink?.close();
 });
 
-/** A page on the relay alone (any other host is refused), recording page and console errors. */
-async function signedInPage(problems: string[]): Promise<Page> {
-  const context = await started.browser().newContext({ viewport: { width: 1400, height: 1000 } });
-  await context.route("**/*", (route) =>
-    new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort("internetdisconnected"),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
-  });
+/** A page on the relay alone, signed in. */
+async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
+  const { page, problems } = await relayPage(started.browser());
   await page.goto(`${started.relay().url}/ui`);
   await page.fill("#token-input", ADMIN_TOKEN);
   await page.keyboard.press("Enter");
   await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
-  return page;
+  return { page, problems };
 }
 
 async function deliveryOf(eventId: string) {
@@ -74,8 +66,7 @@ describe("following an event in the dashboard", () => {
     await waitFor(async () => (await deliveryOf(eventId))?.status === "dead", 60_000);
     const dead = (await deliveryOf(eventId))!;
 
-    const problems: string[] = [];
-    const page = await signedInPage(problems);
+    const { page, problems } = await signedInPage();
     await page.goto(`${started.relay().url}/ui#events`);
     await page.locator("#view-events tr.row", { hasText: eventId }).click({ timeout: 30_000 });
     const drawer = page.locator("#drawer-body");

@@ -4,7 +4,7 @@
 // previews live as it is typed, and an event published with the new key reaches the loopback server transformed.
 
 import { describe, expect, it } from "vitest";
-import { relayWithBrowser } from "./browser";
+import { relayPage, relayWithBrowser } from "./browser";
 import { ADMIN_TOKEN, adminClient, ROOT, waitFor } from "./harness";
 
 const load = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
@@ -44,26 +44,20 @@ const { api } = adminClient(started.relay);
  * is a 422 the page shows on the field, and that the browser also logs itself as a failed resource. Only those lines
  * are let through; any other console error, and every page error, fails the test.
  */
-const refusedByRelay = (text: string) =>
-  text.startsWith("Failed to load resource: the server responded with a status of 422");
+/** A pinned Ed25519 host key, as known_hosts spells it. */
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+const VIEW = {
+  viewport: { width: 1400, height: 1100 },
+  allow: (text: string) => text.startsWith("Failed to load resource: the server responded with a status of 422"),
+};
 
 describe("set-up flows in the dashboard", () => {
   it("sets up a source, subscriber, destination and subscription from /ui alone", async () => {
     const server = await loopback();
-    const context = await started.browser().newContext({ viewport: { width: 1400, height: 1100 } });
+    const { context, page, problems } = await relayPage(started.browser(), VIEW);
     try {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: started.relay().url });
-      await context.route("**/*", (route) =>
-        new URL(route.request().url()).hostname === "127.0.0.1"
-          ? route.continue()
-          : route.abort("internetdisconnected"),
-      );
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("console", (message) => {
-        if (message.type() === "error" && !refusedByRelay(message.text())) problems.push(`console: ${message.text()}`);
-      });
       const publish = (key: string, events: unknown) =>
         fetch(`${started.relay().url}/v1/events`, {
           method: "POST",
@@ -223,14 +217,8 @@ describe("set-up flows in the dashboard", () => {
       name: "A's CRM",
       url: "http://127.0.0.1:9/a",
     });
-    const context = await started.browser().newContext({ viewport: { width: 1400, height: 1100 } });
+    const { context, page, problems } = await relayPage(started.browser(), VIEW);
     try {
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("console", (message) => {
-        if (message.type() === "error" && !refusedByRelay(message.text())) problems.push(`console: ${message.text()}`);
-      });
       await page.goto(`${started.relay().url}/ui`);
       await page.fill("#token-input", ADMIN_TOKEN);
       await page.keyboard.press("Enter");
@@ -355,6 +343,101 @@ describe("set-up flows in the dashboard", () => {
       expect((await targetPatch).postDataJSON()).toEqual({ subject: "Your archive" });
       await editTarget.waitFor({ state: "detached", timeout: 15_000 });
 
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("sets up the reference integrations' subscriber and targets: weekly CSV, AlumnIQ's S3 with its import, nightly SFTP", async () => {
+    const { context, page, problems } = await relayPage(started.browser(), VIEW);
+    try {
+      await page.goto(`${started.relay().url}/ui`);
+      await page.fill("#token-input", ADMIN_TOKEN);
+      await page.keyboard.press("Enter");
+      await page.locator("#overview-content").waitFor({ state: "visible", timeout: 30_000 });
+
+      // The subscriber: weekly CSV archives built at 02:00 in its own zone.
+      await page.click("[data-tab=subscribers]");
+      await page.click("[data-setup=subscriber]");
+      const subscriber = page.locator("dialog[data-setup-dialog=subscriber]");
+      await subscriber.locator('[name="/name"]').fill("Alumni office");
+      await subscriber.locator('[name="/timezone"]').fill("America/Chicago");
+      await subscriber.locator('[name="/archive/schedule"]').selectOption("weekly");
+      await subscriber.locator('[name="/archive/format"]').selectOption("csv");
+      await subscriber.locator('[name="/archive/time"]').fill("02:00");
+      await subscriber.locator("[data-setup-save]").click();
+      const saved = subscriber.locator("[data-saved-id]");
+      await saved.waitFor({ state: "visible", timeout: 15_000 });
+      const subscriberId = String(await saved.getAttribute("data-saved-id"));
+      await subscriber.locator("[data-setup-done]").click();
+      const stored = (await api("GET", `/v1/admin/subscribers/${subscriberId}`)).body;
+      expect(stored).toMatchObject({
+        timezone: "America/Chicago",
+        archive: { schedule: "weekly", format: "csv", time: "02:00" },
+      });
+
+      // AlumnIQ: the file into the QA prefix of a bucket, then the import webhook with the key in its body.
+      await page.click("[data-setup=archive-target]");
+      const s3 = page.locator("dialog[data-setup-dialog=archive-target]");
+      await s3.locator("select[name=subscriber]").selectOption(subscriberId);
+      await s3.locator('[name="/type"]').selectOption("s3");
+      await s3.locator('[name="/name"]').fill("AlumnIQ QA");
+      await s3.locator('[name="/environment"]').selectOption("sandbox");
+      await s3.locator('[name="/endpoint"]').fill("https://s3.us-east-2.amazonaws.com");
+      await s3.locator('[name="/region"]').fill("us-east-2");
+      await s3.locator('[name="/bucket"]').fill("alumniq-imports");
+      await s3.locator('[name="/prefix"]').fill("qa/warehouse/");
+      await s3.locator('[name="/access_key_id"]').fill("AKIAQAEXAMPLE");
+      await s3.locator('[name="/secret_access_key"]').fill("qa-secret-key-value");
+      await s3.locator("[data-setup-role=then-toggle]").check();
+      await s3.locator('[name="/then/url"]').fill("https://api.alumniq.example/warehouse/webhook/gifts");
+      await s3
+        .locator('[name="/then/body"]')
+        .fill("{'apiKey': $secrets.apiKey, 'filename': $filename, 'notifyWebhook': $callback_url}");
+      await s3.locator('[name="/then/job_id"]').fill("jobId");
+      await s3.locator('[name="/then/secrets"]').fill('{"apiKey": "alumniq-api-key-123"}');
+      await s3.locator("[data-setup-save]").click();
+      const callback = s3.locator("[data-secret-value=callback_url]");
+      await callback.waitFor({ state: "visible", timeout: 15_000 });
+      expect(await callback.inputValue()).toMatch(/\/v1\/callbacks\/[A-Za-z0-9_-]+$/);
+      expect(await s3.textContent()).toContain("You will not see this again.");
+      await s3.locator("[data-setup-done]").click();
+
+      // The nightly document: an sftp:// URL with percent-encoded credentials, the server's key pinned.
+      await page.click("[data-setup=archive-target]");
+      const sftp = page.locator("dialog[data-setup-dialog=archive-target]");
+      await sftp.locator("select[name=subscriber]").selectOption(subscriberId);
+      await sftp.locator('[name="/type"]').selectOption("sftp");
+      await sftp.locator('[name="/name"]').fill("Nightly SFTP");
+      await sftp.locator('[name="/url"]:enabled').fill("sftp://acme:s3cret%3Ap%40ss@files.acme.example:2222/incoming");
+      await sftp.locator('[name="/host_key"]').fill(HOST_KEY);
+      await sftp.locator("[data-setup-save]").click();
+      await sftp.waitFor({ state: "detached", timeout: 15_000 });
+
+      const targets = (await api("GET", `/v1/admin/subscribers/${subscriberId}/archive-targets`)).body.data;
+      const byType = Object.fromEntries(targets.map((t: { type: string }) => [t.type, t]));
+      expect(byType.s3).toMatchObject({
+        name: "AlumnIQ QA",
+        environment: "sandbox",
+        bucket: "alumniq-imports",
+        prefix: "qa/warehouse/",
+        then: {
+          url: "https://api.alumniq.example/warehouse/webhook/gifts",
+          job_id: "jobId",
+          secrets: { apiKey: "***" },
+        },
+      });
+      expect(byType.sftp).toMatchObject({
+        name: "Nightly SFTP",
+        url: "sftp://acme:***@files.acme.example:2222/incoming",
+        login: "password",
+        host_key: HOST_KEY,
+      });
+      // Nothing write-only comes back.
+      const listed = JSON.stringify(targets);
+      for (const secret of ["qa-secret-key-value", "alumniq-api-key-123", "s3cret"])
+        expect(listed).not.toContain(secret);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

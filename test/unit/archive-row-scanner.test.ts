@@ -193,6 +193,15 @@ function randomTexts(random: Random): string[] {
   return Array.from({ length: 40 }, () => eventText(random, options));
 }
 
+/** An event deeper, one with a path longer, and one with more leaves than a CSV file gives columns to. */
+function pastTheLimits(): string[] {
+  let deep = '"leaf"';
+  for (let i = 0; i < 40; i++) deep = `{"k":${deep}}`;
+  const long = `{"${"p".repeat(250)}":{"${"q".repeat(10)}":1}}`;
+  const wide = `{${Array.from({ length: 1200 }, (_, i) => `"c${i}":${i}`).join(",")}}`;
+  return [`{"d":${deep}}`, long, wide];
+}
+
 const DIALECTS: Array<[string, Dialect]> = [
   ["csv", CSV_DIALECT],
   ["tsv", TSV_DIALECT],
@@ -291,11 +300,7 @@ describe("rows read from the JSON text (row-scanner.ts) are byte for byte the ro
   );
 
   it.each(DIALECTS)("%s: deep, long and wide events keep the walk's limits", (_, dialect) => {
-    let deep = '"leaf"';
-    for (let i = 0; i < 40; i++) deep = `{"k":${deep}}`;
-    const long = `{"${"p".repeat(250)}":{"${"q".repeat(10)}":1}}`;
-    const wide = `{${Array.from({ length: 1200 }, (_, i) => `"c${i}":${i}`).join(",")}}`;
-    for (const text of [`{"d":${deep}}`, long, wide]) {
+    for (const text of pastTheLimits()) {
       const columns = pathsOf(JSON.parse(text));
       const rows = new CsvRows(columns, { dialect });
       const expected = new CsvRows(columns, { dialect });
@@ -399,11 +404,7 @@ describe("rows kept at route time (csv.ts ownRow) are placed only where they are
   });
 
   it.each(DIALECTS)("%s: deep, long and wide events, whose rows carry the overflow cell", (_, dialect) => {
-    let deep = '"leaf"';
-    for (let i = 0; i < 40; i++) deep = `{"k":${deep}}`;
-    const long = `{"${"p".repeat(250)}":{"${"q".repeat(10)}":1}}`;
-    const wide = `{${Array.from({ length: 1200 }, (_, i) => `"c${i}":${i}`).join(",")}}`;
-    for (const text of [`{"d":${deep}}`, long, wide]) {
+    for (const text of pastTheLimits()) {
       const columns = pathsOf(JSON.parse(text));
       const rows = new CsvRows(columns, { dialect });
       const expected = new CsvRows(columns, { dialect });

@@ -6,7 +6,17 @@
 import { api } from "../api";
 import { h } from "../dom";
 import { authFields } from "./auth-fields";
-import { areaField, checkField, group, selectField, setToggle, switchGroup, textField, toggle } from "./fields";
+import {
+  areaField,
+  checkField,
+  group,
+  retryFields,
+  selectField,
+  setToggle,
+  switchGroup,
+  textField,
+  toggle,
+} from "./fields";
 import { runForm } from "./form-runner";
 import { pickedValue, refSelect } from "./pickers";
 import { createArchiveTarget, updateArchiveTarget } from "./writes";
@@ -213,19 +223,7 @@ export function archiveTargetForm(existing?: Record<string, unknown> | null) {
       group(
         "Retries and timeouts",
         [
-          textField("/retry/max_attempts", { label: "Attempts", kind: "int", type: "number", placeholder: "10" }),
-          textField("/retry/initial_delay", {
-            label: "First retry after (s)",
-            kind: "int",
-            type: "number",
-            placeholder: "20",
-          }),
-          textField("/retry/max_delay", {
-            label: "Longest wait (s)",
-            kind: "int",
-            type: "number",
-            placeholder: "3600",
-          }),
+          ...retryFields(),
           textField("/connect_timeout_ms", {
             label: "Connect timeout (ms)",
             kind: "int",

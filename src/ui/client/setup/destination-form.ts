@@ -4,7 +4,7 @@
  */
 import { api } from "../api";
 import { authFields } from "./auth-fields";
-import { areaField, group, selectField, textField } from "./fields";
+import { areaField, group, retryFields, selectField, textField } from "./fields";
 import { runForm } from "./form-runner";
 import { pickedValue, refSelect } from "./pickers";
 import { testSendPanel } from "./test-send";
@@ -52,19 +52,7 @@ export function destinationForm(existing?: Record<string, unknown> | null) {
               ["binary", "binary (ce-* headers)"],
             ],
           }),
-          textField("/retry/max_attempts", { label: "Attempts", kind: "int", type: "number", placeholder: "10" }),
-          textField("/retry/initial_delay", {
-            label: "First retry after (s)",
-            kind: "int",
-            type: "number",
-            placeholder: "20",
-          }),
-          textField("/retry/max_delay", {
-            label: "Longest wait (s)",
-            kind: "int",
-            type: "number",
-            placeholder: "3600",
-          }),
+          ...retryFields(),
         ],
         "/retry",
       ),

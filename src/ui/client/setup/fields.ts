@@ -97,6 +97,17 @@ export function checkField(name: string, o: FieldOptions): HTMLElement {
 }
 
 /** A fieldset of fields; `name` is the pointer errors about the group as a whole land on. */
+/** A retry policy's three numbers (RetryPolicy), blank for the relay's default, shown as the placeholder. */
+export function retryFields(): HTMLElement[] {
+  const number = (name: string, label: string, placeholder: string) =>
+    textField(`/retry/${name}`, { label, kind: "int", type: "number", placeholder });
+  return [
+    number("max_attempts", "Attempts", "10"),
+    number("initial_delay", "First retry after (s)", "20"),
+    number("max_delay", "Longest wait (s)", "3600"),
+  ];
+}
+
 export function group(legend: string, children: Child[], name?: string): HTMLFieldSetElement {
   return h(
     "fieldset",
