@@ -51,4 +51,34 @@ describe("the dashboard in a browser", () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it("a sign-in made before the page's own session check answers is not undone by that late answer", async () => {
+    const { context, page, problems } = await relayPage(started.browser());
+    // The load-time GET /v1/admin/session, made before any cookie, answers only after the form has signed in.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/v1/admin/session", async (route) => {
+      if (route.request().method() !== "GET") return route.continue();
+      // Asked now, before the cookie exists ("not signed in"), and answered only after the form signed in.
+      const stale = await route.fetch();
+      await held;
+      await route.fulfill({ response: stale });
+    });
+    await page.goto(`${started.relay().url}/ui`);
+    await page.fill("#token-input", ADMIN_TOKEN);
+    await page.keyboard.press("Enter");
+    await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
+    const answered = page.waitForResponse(
+      (r) => r.url().endsWith("/v1/admin/session") && r.request().method() === "GET",
+    );
+    release();
+    await answered;
+    // The stale "not signed in" changed nothing: the app is still shown, the login form still hidden.
+    await expect.poll(() => page.locator("#app").isVisible()).toBe(true);
+    expect(await page.locator("#login").isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -101,8 +101,14 @@ export function wireSignIn(): void {
 
 /** A session cookie from an earlier visit may still be good: one quiet request tells. */
 export function resumeSession(): void {
+  // The operator may sign in with the form before this answer comes back; then it is stale, and must not undo that.
+  const settle = (signedIn: boolean) => {
+    if (app.signedIn) return;
+    if (signedIn) enterApp();
+    else showLogin();
+  };
   session.state().then(
-    (state) => (state?.signed_in ? enterApp() : showLogin()),
-    () => showLogin(),
+    (state) => settle(!!state?.signed_in),
+    () => settle(false),
   );
 }
