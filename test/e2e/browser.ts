@@ -3,7 +3,7 @@
 
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
+import { ADMIN_TOKEN, freePort, type Relay, rmSync, startRelay, statePath } from "./harness";
 
 const load = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
 const { existsSync } = (await load("node:fs")) as { existsSync(path: string): boolean };
@@ -45,6 +45,14 @@ export async function relayPage(
     if (message.type() === "error" && !options.allow?.(message.text())) problems.push(`console: ${message.text()}`);
   });
   return { context, page, problems };
+}
+
+/** Opens /ui, signs in with the admin token through the form, and waits for the overview to draw its charts. */
+export async function signIn(page: Page, relayUrl: string): Promise<void> {
+  await page.goto(`${relayUrl}/ui`);
+  await page.fill("#token-input", ADMIN_TOKEN);
+  await page.keyboard.press("Enter");
+  await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
 }
 
 /**

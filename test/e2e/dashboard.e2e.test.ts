@@ -3,7 +3,7 @@
 // test publishes, and no page or console error happens on the way. Screenshots go to test-results/ for a person.
 
 import { describe, expect, it } from "vitest";
-import { relayPage, relayWithBrowser } from "./browser";
+import { relayPage, relayWithBrowser, signIn } from "./browser";
 import { ADMIN_TOKEN, adminClient, ROOT } from "./harness";
 
 const started = relayWithBrowser();
@@ -14,10 +14,7 @@ describe("the dashboard in a browser", () => {
     // Nothing but the relay: the page must work with no other host.
     const { context, page, problems } = await relayPage(started.browser());
 
-    await page.goto(`${started.relay().url}/ui`);
-    await page.fill("#token-input", ADMIN_TOKEN);
-    await page.keyboard.press("Enter");
-    await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
+    await signIn(page, started.relay().url);
 
     const stored = String(await page.evaluate("JSON.stringify({ ...localStorage, ...sessionStorage })"));
     expect(stored).not.toContain(ADMIN_TOKEN);
@@ -66,10 +63,7 @@ describe("the dashboard in a browser", () => {
       await held;
       await route.fulfill({ response: stale });
     });
-    await page.goto(`${started.relay().url}/ui`);
-    await page.fill("#token-input", ADMIN_TOKEN);
-    await page.keyboard.press("Enter");
-    await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
+    await signIn(page, started.relay().url);
     const answered = page.waitForResponse(
       (r) => r.url().endsWith("/v1/admin/session") && r.request().method() === "GET",
     );

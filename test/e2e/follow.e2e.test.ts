@@ -6,8 +6,8 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sink, startSink } from "../../scripts/sink.mjs";
-import { relayPage, relayWithBrowser } from "./browser";
-import { ADMIN_TOKEN, adminClient, ROOT, waitFor } from "./harness";
+import { relayPage, relayWithBrowser, signIn } from "./browser";
+import { adminClient, ROOT, waitFor } from "./harness";
 
 const API_KEY = "key-follow-4242";
 
@@ -25,10 +25,7 @@ afterAll(async () => {
 /** A page on the relay alone, signed in. */
 async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
   const { page, problems } = await relayPage(started.browser());
-  await page.goto(`${started.relay().url}/ui`);
-  await page.fill("#token-input", ADMIN_TOKEN);
-  await page.keyboard.press("Enter");
-  await page.locator("#overview-content svg.chart").first().waitFor({ state: "visible", timeout: 30_000 });
+  await signIn(page, started.relay().url);
   return { page, problems };
 }
 

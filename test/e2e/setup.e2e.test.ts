@@ -4,8 +4,8 @@
 // previews live as it is typed, and an event published with the new key reaches the loopback server transformed.
 
 import { describe, expect, it } from "vitest";
-import { relayPage, relayWithBrowser } from "./browser";
-import { ADMIN_TOKEN, adminClient, ROOT, waitFor } from "./harness";
+import { relayPage, relayWithBrowser, signIn } from "./browser";
+import { adminClient, ROOT, waitFor } from "./harness";
 
 const load = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
 
@@ -65,10 +65,7 @@ describe("set-up flows in the dashboard", () => {
           body: JSON.stringify(events),
         });
 
-      await page.goto(`${started.relay().url}/ui`);
-      await page.fill("#token-input", ADMIN_TOKEN);
-      await page.keyboard.press("Enter");
-      await page.locator("#overview-content").waitFor({ state: "visible", timeout: 30_000 });
+      await signIn(page, started.relay().url);
 
       // A source: its API key is shown once, with a Copy button.
       await page.click("[data-tab=sources]");
@@ -219,10 +216,7 @@ describe("set-up flows in the dashboard", () => {
     });
     const { context, page, problems } = await relayPage(started.browser(), VIEW);
     try {
-      await page.goto(`${started.relay().url}/ui`);
-      await page.fill("#token-input", ADMIN_TOKEN);
-      await page.keyboard.press("Enter");
-      await page.locator("#overview-content").waitFor({ state: "visible", timeout: 30_000 });
+      await signIn(page, started.relay().url);
       const openForm = (kind: string, existing: unknown) =>
         page.evaluate(
           `document.dispatchEvent(new CustomEvent("syndic:setup", { detail: ${JSON.stringify({ kind, existing })} }))`,
@@ -352,10 +346,7 @@ describe("set-up flows in the dashboard", () => {
   it("sets up the reference integrations' subscriber and targets: weekly CSV, AlumnIQ's S3 with its import, nightly SFTP", async () => {
     const { context, page, problems } = await relayPage(started.browser(), VIEW);
     try {
-      await page.goto(`${started.relay().url}/ui`);
-      await page.fill("#token-input", ADMIN_TOKEN);
-      await page.keyboard.press("Enter");
-      await page.locator("#overview-content").waitFor({ state: "visible", timeout: 30_000 });
+      await signIn(page, started.relay().url);
 
       // The subscriber: weekly CSV archives built at 02:00 in its own zone.
       await page.click("[data-tab=subscribers]");

@@ -36,17 +36,22 @@ function replayLink(id: string): HTMLButtonElement {
   });
 }
 
+/** "POST https://…": where a request went and how. */
+function requestLine(request: { method?: string; url?: string }): HTMLElement {
+  return h(
+    "div",
+    { class: "line" },
+    tag(String(request.method || "POST").toUpperCase(), "blue"),
+    h("span", { class: "mono wrap" }, String(request.url)),
+  );
+}
+
 // The create (to the destination) or update (to identity.update.url) request an identity step last made.
 function requestEl(r: NonNullable<Delivery["request"]>): HTMLElement {
   return h(
     "div",
     { class: "stack" },
-    h(
-      "div",
-      { class: "line" },
-      tag(String(r.method || "POST").toUpperCase(), "blue"),
-      h("span", { class: "mono wrap" }, String(r.url)),
-    ),
+    requestLine(r),
     h("span", { class: "sub" }, "the create or update this identity step last sent"),
   );
 }
@@ -89,12 +94,7 @@ function requestSent(request: NonNullable<Attempt["request"]>): HTMLElement {
   return h(
     "div",
     { class: "attempt-request" },
-    h(
-      "div",
-      { class: "line" },
-      tag(String(request.method || "POST").toUpperCase(), "blue"),
-      h("span", { class: "mono wrap" }, String(request.url)),
-    ),
+    requestLine(request),
     headers.length
       ? h(
           "details",
